@@ -1,0 +1,171 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Configuration options of the z/VM driver, all in the ``[zvm]`` group.
+
+Nova itself registers ``[zvm] cloud_connector_url``, ``ca_file``,
+``image_tmp_path`` and ``reachable_timeout`` (nova.conf.zvm). Registering any
+of those again with a different definition raises ``DuplicateOptError``, so
+this module registers only new names and :func:`list_opts` returns Nova's four
+together with ours, so that ``oslo-config-generator --namespace nova_zvm``
+prints the complete section.
+"""
+
+from oslo_config import cfg
+
+import nova.conf
+from nova.conf import zvm as nova_zvm_conf
+
+CONF = nova.conf.CONF
+GROUP = nova_zvm_conf.zvm_group
+
+connection_opts = [
+    cfg.StrOpt('connector_token_file',
+               help="""
+Path of the file that holds the z/VM Cloud Connector's admin token.
+
+Set it when the connector runs with token authentication
+(``[wsgi] auth = token`` in the connector's own configuration). The driver
+reads the file, exchanges the admin token for a short-lived token at
+``POST /token`` and sends that token with every request; it asks for a new
+one only when the connector rejects the current one (HTTP 401). The file must
+be readable by the nova-compute user; its content never appears in a log.
+
+Leave unset for a connector without authentication.
+"""),
+    cfg.FloatOpt('connect_timeout',
+                 default=10.0,
+                 min=0.1,
+                 help="""
+Seconds to wait for a TCP (and TLS) connection to the connector.
+"""),
+    cfg.FloatOpt('read_timeout',
+                 default=300.0,
+                 min=1.0,
+                 help="""
+Seconds to wait for the connector's answer to an ordinary request (power
+operations, queries, NIC and disk changes).
+
+A power-off that waits for the guest to shut down takes up to the timeout
+Nova passes to the driver; that wait is added to this value for that call.
+"""),
+    cfg.FloatOpt('long_read_timeout',
+                 default=3600.0,
+                 min=1.0,
+                 help="""
+Seconds to wait for the connector's answer to a long request: image import
+and export, guest deploy and capture, file upload, live migration. These copy
+whole disks on the z/VM side.
+"""),
+    cfg.IntOpt('retry_attempts',
+               default=3,
+               min=0,
+               max=20,
+               help="""
+How many times a request that is safe to repeat is sent again after a
+connection error or a busy answer (HTTP 503 or connector overallRC 503).
+
+Requests that change state and are not idempotent (creating a guest, a NIC or
+a disk, deploying, capturing, importing an image) are never sent again
+blindly: a connection error on those is reported as a failure.
+"""),
+    cfg.FloatOpt('retry_interval',
+                 default=1.0,
+                 min=0.0,
+                 help="""
+Seconds before the first retry of a request; each further retry waits twice
+as long as the one before, up to ``retry_max_interval``.
+"""),
+    cfg.FloatOpt('retry_max_interval',
+                 default=10.0,
+                 min=0.0,
+                 help="""
+Upper bound in seconds of the wait between two retries of one request.
+"""),
+    cfg.IntOpt('max_concurrent_deploy_capture',
+               default=10,
+               min=1,
+               help="""
+How many image deploys and captures this compute service runs at once.
+
+The connector refuses more than its own ``max_concurrent_deploy_capture``
+(20 by default) with "busy"; keeping this value below the connector's limit,
+divided among the compute services that share one connector, avoids those
+refusals instead of retrying them.
+"""),
+]
+
+guest_opts = [
+    cfg.StrOpt('disk_pool',
+               regex=r'^(ECKD|FBA|eckd|fba):[A-Za-z0-9_$#@]{1,8}$',
+               help="""
+Disk pool from which the guests' minidisks are allocated, in the form
+``TYPE:NAME`` with TYPE ``ECKD`` or ``FBA``, for example ``ECKD:POOL1``.
+
+Unset, the connector's own default disk pool is used. A compute node deploys
+images of one disk type only: the pool's type must match the disk type of the
+images it boots. The pool's size is what the node reports to placement as
+``DISK_GB``.
+"""),
+    cfg.StrOpt('user_profile',
+               regex=r'^[A-Za-z0-9_$#@]{1,8}$',
+               help="""
+z/VM directory profile that new guests include (the ``INCLUDE`` statement of
+their directory entry), for example ``OSDFLT``. Unset, the connector's own
+default profile is used.
+"""),
+    cfg.IntOpt('guest_max_cpus',
+               min=1,
+               max=64,
+               help="""
+Most virtual CPUs a guest may be given later (z/VM ``MACHINE ... n``).
+Unset, the connector's default applies. Must be at least the largest flavor's
+vCPU count for resize to succeed.
+"""),
+    cfg.StrOpt('guest_max_memory',
+               regex=r'^[0-9]{1,8}[mMgG]$',
+               help="""
+Most memory a guest may be given later (z/VM directory ``MAXSTORAGE``), for
+example ``64G``. Unset, the connector's default applies. Must be at least the
+largest flavor's memory for resize to succeed.
+"""),
+    cfg.StrOpt('default_ephemeral_format',
+               default='ext3',
+               choices=['ext2', 'ext3', 'ext4', 'xfs'],
+               help="""
+File system the connector makes on an ephemeral disk when neither the block
+device mapping nor Nova's ``[DEFAULT] default_ephemeral_format`` names one.
+"""),
+    cfg.IntOpt('softstop_poll_interval',
+               default=10,
+               min=1,
+               help="""
+Seconds between two checks of the guest's power state while a soft power-off
+waits for the guest to shut down, when Nova does not pass its own interval.
+"""),
+]
+
+ALL_NEW_OPTS = connection_opts + guest_opts
+
+
+def register_opts(conf):
+    """Register this driver's new options (Nova registers its own four)."""
+    conf.register_group(GROUP)
+    conf.register_opts(ALL_NEW_OPTS, group=GROUP)
+
+
+def list_opts():
+    """The whole ``[zvm]`` section: Nova's options followed by ours."""
+    return [(GROUP, nova_zvm_conf.zvm_opts + ALL_NEW_OPTS)]
+
+
+register_opts(CONF)
