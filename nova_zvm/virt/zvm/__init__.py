@@ -10,4 +10,4 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The z/VM compute driver: driver.ZVMDriver and the modules it delegates to."""
+"""The z/VM compute driver and the modules it delegates to."""

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""z/VM userids: the names guests have on z/VM.
+r"""z/VM userids: the names guests have on z/VM.
 
 A guest's userid is its instance name in upper case. z/VM userids are 1 to 8
 characters; the connector's REST schema accepts \w characters only, so
