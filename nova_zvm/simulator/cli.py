@@ -1,0 +1,317 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""``nova-zvm-simulator``: the z/VM Cloud Connector over a modelled z/VM.
+
+The first line on stdout, once requests are accepted, is exactly
+``nova-zvm-simulator listening on http[s]://HOST:PORT``; tools read the URL
+from it (``--port 0`` picks a free port). Everything else goes to the log
+file. Bad options end with one line on stderr and exit code 2.
+"""
+
+import argparse
+import importlib
+import logging
+import os
+import signal
+import ssl
+import sys
+import threading
+
+PROG = 'nova-zvm-simulator'
+LOG = logging.getLogger('nova_zvm.simulator')
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+class UsageError(Exception):
+    """A bad option: one line on stderr, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        # argparse prints the whole usage block; one line is easier to read
+        # in a test log and never looks like a crash.
+        raise UsageError(message)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not an integer' % text)
+    if value < 1:
+        raise argparse.ArgumentTypeError('%r must be at least 1' % text)
+    return value
+
+
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not an integer' % text)
+    if value < 0:
+        raise argparse.ArgumentTypeError('%r must not be negative' % text)
+    return value
+
+
+def _port(text):
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError('%r is not a TCP port' % text)
+    return value
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError('%r is not a number' % text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError('%r must be positive' % text)
+    return value
+
+
+def _disk_pool(text):
+    kind, sep, name = text.partition(':')
+    if not sep or kind.upper() not in ('ECKD', 'FBA') or not name:
+        raise argparse.ArgumentTypeError(
+            "%r: expected ECKD:NAME or FBA:NAME" % text)
+    return '%s:%s' % (kind.upper(), name)
+
+
+def _userid(text):
+    if not 1 <= len(text) <= 8 or not text.replace('_', 'A').isalnum():
+        raise argparse.ArgumentTypeError(
+            '%r is not a z/VM userid (1-8 letters, digits, _)' % text)
+    return text.upper()
+
+
+def build_parser():
+    p = _Parser(prog=PROG, description='z/VM Cloud Connector REST API '
+                '(zvmsdk.sdkwsgi) over a modelled z/VM, for tests.')
+    p.add_argument('--host', default='127.0.0.1',
+                   help='address to listen on (default 127.0.0.1)')
+    p.add_argument('--port', type=_port, default=0,
+                   help='TCP port; 0 picks a free one (default)')
+    p.add_argument('--state-dir', required=True,
+                   help='where the modelled z/VM keeps its state')
+    p.add_argument('--auth', choices=('none', 'token'), default='none',
+                   help="connector auth mode (default none)")
+    p.add_argument('--token-file',
+                   help='admin token file (created with a random token if '
+                   'missing); needed by --auth token')
+    p.add_argument('--token-validation-period', type=_positive_int,
+                   default=3600, help='token lifetime in seconds')
+    p.add_argument('--cert', help='TLS certificate (PEM); serve HTTPS')
+    p.add_argument('--key', help='TLS private key (PEM)')
+    p.add_argument('--zvm-host', type=_userid, default='ZVMHOST1',
+                   help='z/VM system name')
+    p.add_argument('--zcc-userid', type=_userid, default='ZCCUSER',
+                   help="the connector's own z/VM userid")
+    p.add_argument('--cpus', type=_positive_int, default=16)
+    p.add_argument('--memory-mb', type=_positive_int, default=65536)
+    p.add_argument('--disk-pool', type=_disk_pool, default='ECKD:POOL1',
+                   help="TYPE:NAME, e.g. ECKD:POOL1 or FBA:POOL1")
+    p.add_argument('--disk-pool-size',
+                   help='size of the disk pool (model default if omitted)')
+    p.add_argument('--fcp-devices',
+                   help='FCP devices of the host, e.g. 1a00-1a07;1b00-1b07')
+    p.add_argument('--ssi-name', help='SSI cluster name')
+    p.add_argument('--ssi-member', help='this member of the SSI cluster')
+    p.add_argument('--ssi-dir',
+                   help='directory shared by the SSI members (relocation)')
+    p.add_argument('--guests', type=_non_negative_int, default=0,
+                   help='preload N guests (scale tests)')
+    p.add_argument('--latency', action='append', default=[],
+                   metavar='API=SPEC',
+                   help="added latency: API name or 'all' = seconds, "
+                   "uniform:LOW:HIGH or normal:MEAN:SD (repeatable)")
+    p.add_argument('--fault', action='append', default=[], metavar='RULE',
+                   help='fault rule, JSON or API:ACTION[,key=value...] '
+                   '(repeatable)')
+    p.add_argument('--max-concurrent-deploy-capture', type=_positive_int,
+                   default=20, help="the connector's deploy/capture limit")
+    p.add_argument('--keepalive-timeout', type=_seconds, default=120.0,
+                   help='seconds an idle HTTP connection stays open')
+    p.add_argument('--log-file',
+                   help='log file (default STATE_DIR/simulator.log)')
+    p.add_argument('--log-level', default='INFO',
+                   choices=('DEBUG', 'INFO', 'WARNING', 'ERROR'))
+    return p
+
+
+def check_args(args):
+    """Cross-option checks argparse cannot express; raises UsageError."""
+    if args.auth == 'token' and not args.token_file:
+        raise UsageError('--auth token needs --token-file')
+    if bool(args.cert) != bool(args.key):
+        raise UsageError('--cert and --key go together')
+    for path in (args.cert, args.key):
+        if path and not os.path.isfile(path):
+            raise UsageError('no such file: %s' % path)
+    if args.ssi_member and not args.ssi_name:
+        raise UsageError('--ssi-member needs --ssi-name')
+    if os.path.exists(args.state_dir) and not os.path.isdir(args.state_dir):
+        raise UsageError('--state-dir %s is not a directory'
+                         % args.state_dir)
+
+
+def _ssl_context(args):
+    if not args.cert:
+        return None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(args.cert, args.key)
+    except (ssl.SSLError, OSError) as e:
+        raise UsageError('cannot use --cert/--key: %s' % e)
+    return context
+
+
+def _setup_logging(args):
+    log_file = args.log_file or os.path.join(args.state_dir, 'simulator.log')
+    try:
+        handler = logging.FileHandler(log_file)
+    except OSError as e:
+        raise UsageError('cannot write the log file: %s' % e)
+    handler.setFormatter(logging.Formatter(
+        '%(asctime)s %(process)d %(levelname)s %(name)s [%(threadName)s] '
+        '%(message)s'))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(args.log_level)
+    # zvmsdk logs through its own 'ZVMSDK' logger; it reaches the same file.
+    logging.getLogger('ZVMSDK').setLevel(args.log_level)
+
+
+def _parse_rules(args):
+    from nova_zvm.simulator import faults
+    rules = []
+    latency = faults.Latency()
+    try:
+        for text in args.fault:
+            rules.extend(faults.parse_rules(text))
+        for text in args.latency:
+            latency.set(*faults.Latency.parse(text))
+    except faults.InvalidRule as e:
+        raise UsageError(str(e))
+    return rules, latency
+
+
+def _model_class():
+    # NOVA_ZVM_SIMULATOR_MODEL=MODULE:CLASS swaps the model, so the layers
+    # around it can be tested against a small stand-in.
+    spec = os.environ.get('NOVA_ZVM_SIMULATOR_MODEL')
+    if spec:
+        module, _sep, name = spec.partition(':')
+        return getattr(importlib.import_module(module), name)
+    from nova_zvm.simulator import model
+    return model.HypervisorModel
+
+
+def _build_model(args):
+    kwargs = dict(zvm_host=args.zvm_host, zcc_userid=args.zcc_userid,
+                  cpus=args.cpus, memory_mb=args.memory_mb,
+                  disk_pool=args.disk_pool)
+    optional = dict(disk_pool_size=args.disk_pool_size,
+                    fcp_devices=args.fcp_devices, ssi_name=args.ssi_name,
+                    ssi_member=args.ssi_member, ssi_dir=args.ssi_dir)
+    kwargs.update({k: v for k, v in optional.items() if v is not None})
+    try:
+        hypervisor = _model_class()(args.state_dir, **kwargs)
+        if args.guests:
+            hypervisor.preload_guests(args.guests)
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e))
+    return hypervisor
+
+
+def build_simulator(args, rules, latency, context):
+    """The Simulator for parsed, checked args (not started yet)."""
+    from nova_zvm.simulator import auth
+    from nova_zvm.simulator import bridge
+    from nova_zvm.simulator import server
+    from zvmsdk import config
+
+    bridge.configure_zvmsdk(args.state_dir, args.disk_pool)
+    config.CONF.wsgi.max_concurrent_deploy_capture = \
+        args.max_concurrent_deploy_capture
+    try:
+        auth.configure(args.auth, args.token_file,
+                       args.token_validation_period)
+    except (ValueError, OSError) as e:
+        raise UsageError(str(e))
+    hypervisor = _build_model(args)
+    try:
+        return server.Simulator(hypervisor, args.host, args.port, context,
+                                rules, latency, args.keepalive_timeout)
+    except OSError as e:
+        raise UsageError('cannot listen on %s:%s: %s'
+                         % (args.host, args.port, e))
+
+
+def _serve(sim):
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        LOG.info('signal %d: stopping', signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    sim.start()
+    LOG.info('listening on %s', sim.url)
+    print('%s listening on %s' % (PROG, sim.url), flush=True)
+    while not stop.wait(1.0):
+        pass
+    sim.stop()
+    close = getattr(sim.model, 'close', None)
+    if callable(close):
+        close()
+    LOG.info('stopped')
+
+
+def main(argv=None):
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        check_args(args)
+        # Everything that can be checked without side effects comes first.
+        rules, latency = _parse_rules(args)
+        context = _ssl_context(args)
+        try:
+            os.makedirs(args.state_dir, exist_ok=True)
+        except OSError as e:
+            raise UsageError('cannot create --state-dir: %s' % e)
+        args.state_dir = os.path.abspath(args.state_dir)
+        _setup_logging(args)
+        sim = build_simulator(args, rules, latency, context)
+    except UsageError as e:
+        print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)
+        return EXIT_USAGE
+    except Exception as e:
+        LOG.exception('start-up failed')
+        print('%s: error: %s: %s' % (PROG, type(e).__name__, e),
+              file=sys.stderr, flush=True)
+        return EXIT_FAILURE
+    try:
+        _serve(sim)
+    except Exception as e:
+        LOG.exception('simulator failed')
+        print('%s: error: %s: %s' % (PROG, type(e).__name__, e),
+              file=sys.stderr, flush=True)
+        return EXIT_FAILURE
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
