@@ -1,0 +1,239 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+import inspect
+from unittest import mock
+
+from nova import context
+from nova import exception
+from nova import test
+from nova.tests.unit import fake_instance
+from nova.virt import driver as virt_driver
+from nova.virt import fake as fake_virt
+
+from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import driver
+from nova_zvm.virt.zvm import unsupported
+
+
+def _base_raises_not_implemented(name):
+    return 'raise NotImplementedError' in inspect.getsource(
+        getattr(virt_driver.ComputeDriver, name))
+
+
+def _public_methods(cls):
+    return {name for name, member in inspect.getmembers(cls)
+            if callable(member) and not name.startswith('_')}
+
+
+class DriverTestBase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(DriverTestBase, self).setUp()
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        self.flags(instance_name_template='OS%06x')
+        self.client = fakes.FakeClient(host_get_info=dict(fakes.HOST_INFO))
+        self.driver = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
+                                       client=self.client)
+        self.ctxt = context.get_admin_context()
+        self.instance = fake_instance.fake_instance_obj(self.ctxt, id=1)
+        self.instance.system_metadata = {}
+
+
+class DriverSurfaceTestCase(test.NoDBTestCase):
+
+    def test_public_methods_match_compute_driver_signatures(self):
+        base_methods = _public_methods(virt_driver.ComputeDriver)
+        for name in _public_methods(driver.ZVMDriver):
+            if name not in base_methods:
+                continue
+            ours = inspect.signature(getattr(driver.ZVMDriver, name))
+            base = inspect.signature(
+                getattr(virt_driver.ComputeDriver, name))
+            self.assertEqual(base, ours, 'signature of %s' % name)
+
+    def test_no_public_method_outside_compute_driver(self):
+        extra = (_public_methods(driver.ZVMDriver) -
+                 _public_methods(virt_driver.ComputeDriver))
+        self.assertEqual(set(), extra)
+
+    def test_every_capability_is_stated(self):
+        self.assertEqual(set(virt_driver.ComputeDriver.capabilities),
+                         set(driver.ZVMDriver.capabilities))
+        # Stated in the class itself, not inherited or computed.
+        self.assertIn('capabilities', driver.ZVMDriver.__dict__)
+
+    def test_capabilities_match_what_is_implemented(self):
+        caps = driver.ZVMDriver.capabilities
+        self.assertTrue(caps['has_imagecache'])
+        self.assertTrue(caps['supports_image_type_raw'])
+        self.assertFalse(caps['supports_image_type_qcow2'])
+        self.assertEqual('attach_interface' in unsupported.UNSUPPORTED,
+                         not caps['supports_attach_interface'])
+        self.assertEqual('extend_volume' in unsupported.UNSUPPORTED,
+                         not caps['supports_extend_volume'])
+
+    def test_each_unimplemented_base_method_is_accounted_for(self):
+        implemented = set(driver.ZVMDriver.__dict__)
+        for name in _public_methods(virt_driver.ComputeDriver):
+            if not _base_raises_not_implemented(name):
+                continue
+            places = [name in implemented and
+                      name not in unsupported.UNSUPPORTED,
+                      name in unsupported.NOVA_DEFAULT,
+                      name in unsupported.UNSUPPORTED]
+            self.assertEqual(1, places.count(True),
+                             '%s must be implemented, left to Nova or '
+                             'listed as unsupported (exactly one)' % name)
+
+    def test_unsupported_lists_only_real_driver_methods(self):
+        base_methods = _public_methods(virt_driver.ComputeDriver)
+        for name in list(unsupported.UNSUPPORTED) + list(
+                unsupported.NOVA_DEFAULT):
+            self.assertIn(name, base_methods)
+
+    def test_nova_default_methods_are_not_overridden(self):
+        for name in unsupported.NOVA_DEFAULT:
+            self.assertIs(getattr(virt_driver.ComputeDriver, name),
+                          getattr(driver.ZVMDriver, name), name)
+
+
+class UnsupportedTestCase(DriverTestBase):
+
+    def test_unsupported_operation_says_why(self):
+        err = self.assertRaises(unsupported.NotSupported,
+                                self.driver.rescue, self.ctxt, self.instance,
+                                [], None, 'pw', None)
+        self.assertIsInstance(err, NotImplementedError)
+        self.assertEqual('rescue', err.operation)
+        self.assertIn('does not support rescue', str(err))
+        self.assertIn('rescue image', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_every_unsupported_operation_refuses(self):
+        for name in unsupported.UNSUPPORTED:
+            method = getattr(self.driver, name)
+            params = inspect.signature(method).parameters
+            args = [None] * len([p for p in params.values()
+                                 if p.default is inspect.Parameter.empty])
+            err = self.assertRaises(unsupported.NotSupported, method, *args)
+            self.assertEqual(name, err.operation)
+        self.assertEqual([], self.client.calls)
+
+
+class DriverStartTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(DriverStartTestCase, self).setUp()
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        self.flags(instance_name_template='OS%06x')
+
+    def test_constructor_makes_no_connector_call(self):
+        client = fakes.FakeClient()
+        driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        self.assertEqual([], client.calls)
+
+    def test_constructor_builds_client_from_options(self):
+        with mock.patch.object(driver.zvm_client.ConnectorClient,
+                               'from_conf') as from_conf:
+            drv = driver.ZVMDriver(fake_virt.FakeVirtAPI())
+        from_conf.assert_called_once_with(driver.CONF)
+        self.assertIs(from_conf.return_value, drv._client)
+
+    def test_constructor_refuses_bad_options(self):
+        self.flags(instance_name_template='instance-%08x')
+        err = self.assertRaises(exception.InvalidConfiguration,
+                                driver.ZVMDriver, fake_virt.FakeVirtAPI(),
+                                client=fakes.FakeClient())
+        self.assertIn('instance_name_template', str(err))
+
+    def test_constructor_refuses_unsupported_nova(self):
+        with mock.patch('nova.version.version_string',
+                        return_value='33.1.0'):
+            err = self.assertRaises(exception.InvalidConfiguration,
+                                    driver.ZVMDriver,
+                                    fake_virt.FakeVirtAPI(),
+                                    client=fakes.FakeClient())
+        self.assertIn('33.1.0', str(err))
+
+    def test_init_host_survives_unreachable_connector(self):
+        client = fakes.FakeClient(host_get_info=fakes.unreachable())
+        drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        drv.init_host('compute1')
+        self.assertRaises(exception.VirtDriverNotReady,
+                          drv.get_available_nodes)
+        # The connector comes back: the driver serves.
+        client.answers['host_get_info'] = dict(fakes.HOST_INFO)
+        self.assertEqual(['ZVMHOST1'], drv.get_available_nodes())
+
+    def test_list_instance_uuids_survives_unreachable_connector(self):
+        client = fakes.FakeClient(guest_list=fakes.unreachable())
+        drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        with mock.patch('nova.objects.InstanceList.get_by_host',
+                        return_value=[mock.Mock(uuid='u1', name='OS000001')]):
+            self.assertEqual([], drv.list_instance_uuids())
+
+
+class ExceptionBoundaryTestCase(DriverTestBase):
+
+    def test_unexpected_error_becomes_nova_exception(self):
+        self.client.answers['guest_start'] = KeyError('output')
+        err = self.assertRaises(exception.NovaException,
+                                self.driver.power_on, self.ctxt,
+                                self.instance, [])
+        self.assertIn('output', str(err))
+
+    def test_nova_exceptions_pass_unchanged(self):
+        self.client.answers['guest_start'] = fakes.guest_not_found(
+            'guest_start', 'OS000001')
+        self.assertRaises(exception.InstanceNotFound,
+                          self.driver.power_on, self.ctxt, self.instance, [])
+
+
+class DriverDelegationTestCase(DriverTestBase):
+
+    def test_host_ip(self):
+        self.flags(my_ip='192.0.2.9')
+        self.assertEqual('192.0.2.9', self.driver.get_host_ip_addr())
+
+    def test_resource_update_is_one_host_query(self):
+        self.driver.get_available_resource('ZVMHOST1')
+        tree = mock.Mock()
+        tree.data.return_value.inventory = {}
+        self.driver.update_provider_tree(tree, 'ZVMHOST1')
+        self.assertEqual(['host_get_info'], self.client.api_names())
+        inventory = tree.update_inventory.call_args[0][1]
+        self.assertEqual(16, inventory['VCPU']['total'])
+
+    def test_instance_exists_asks_the_guest_only(self):
+        self.client.answers['guest_get_power_state'] = 'on'
+        self.assertTrue(self.driver.instance_exists(self.instance))
+        self.assertEqual([('guest_get_power_state', ('OS000001',), {})],
+                         self.client.calls)
+
+    def test_instance_missing(self):
+        self.client.answers['guest_get_power_state'] = fakes.guest_not_found(
+            'guest_get_power_state', 'OS000001')
+        self.assertFalse(self.driver.instance_exists(self.instance))
+
+    def test_plug_vifs_without_network_does_nothing(self):
+        self.driver.plug_vifs(self.instance, [])
+        self.assertEqual([], self.client.calls)
+
+    def test_unplug_vifs_of_missing_guest(self):
+        self.client.answers['guests_get_nic_info'] = fakes.guest_not_found(
+            'guests_get_nic_info', 'OS000001')
+        self.driver.unplug_vifs(self.instance, [{'id': 'p1'}])
+
+    def test_cleanup_needs_no_connector(self):
+        self.driver.cleanup(self.ctxt, self.instance, [])
+        self.assertEqual([], self.client.calls)

@@ -1,0 +1,148 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from nova.compute import provider_tree
+from nova import exception
+from nova import test
+import os_resource_classes as orc
+from oslo_serialization import jsonutils
+
+from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import host
+
+RATIOS = {orc.VCPU: 4.0, orc.MEMORY_MB: 1.5, orc.DISK_GB: 1.0}
+
+
+class FakeClock(object):
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class HostOpsTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(HostOpsTestCase, self).setUp()
+        self.client = fakes.FakeClient(host_get_info=dict(fakes.HOST_INFO))
+        self.clock = FakeClock()
+        self.ops = host.HostOps(self.client, clock=self.clock)
+
+    def _tree(self):
+        tree = provider_tree.ProviderTree()
+        tree.new_root('ZVMHOST1', 'rp-uuid')
+        return tree
+
+    def test_available_resource(self):
+        res = self.ops.get_available_resource('ZVMHOST1')
+        self.assertEqual(16, res['vcpus'])
+        self.assertEqual(4, res['vcpus_used'])
+        self.assertEqual(65536, res['memory_mb'])
+        self.assertEqual(8192, res['memory_mb_used'])
+        self.assertEqual(200, res['local_gb'])
+        self.assertEqual(20, res['local_gb_used'])
+        self.assertEqual(180, res['disk_available_least'])
+        self.assertEqual('zvm', res['hypervisor_type'])
+        self.assertEqual(720, res['hypervisor_version'])
+        self.assertEqual('ZVMHOST1', res['hypervisor_hostname'])
+        self.assertEqual({'architecture': 's390x', 'cec_model': '3906'},
+                         jsonutils.loads(res['cpu_info']))
+        self.assertEqual([('s390x', 'zvm', 'hvm')],
+                         res['supported_instances'])
+        self.assertEqual(1, self.client.count())
+
+    def test_resource_update_fetches_host_data_once(self):
+        # The resource tracker calls both in one update.
+        self.ops.get_available_resource('ZVMHOST1')
+        self.ops.update_provider_tree(self._tree(), 'ZVMHOST1', RATIOS, 0)
+        self.assertEqual(['host_get_info'], self.client.api_names())
+
+    def test_next_update_fetches_again(self):
+        self.ops.get_available_resource('ZVMHOST1')
+        self.clock.now += 60
+        self.ops.get_available_resource('ZVMHOST1')
+        self.assertEqual(2, self.client.count('host_get_info'))
+
+    def test_stale_cache_is_refreshed_for_provider_tree(self):
+        self.ops.get_available_resource('ZVMHOST1')
+        self.clock.now += host.HOST_INFO_MAX_AGE + 1
+        self.ops.update_provider_tree(self._tree(), 'ZVMHOST1', RATIOS, 0)
+        self.assertEqual(2, self.client.count('host_get_info'))
+
+    def test_disk_pool_option_queries_that_pool(self):
+        self.flags(disk_pool='FBA:POOL2', group='zvm')
+        self.client.answers['host_diskpool_get_info'] = {
+            'disk_total': 50, 'disk_used': 5, 'disk_available': 45}
+        res = self.ops.get_available_resource('ZVMHOST1')
+        self.assertEqual(50, res['local_gb'])
+        self.assertEqual(5, res['local_gb_used'])
+        self.assertEqual(('host_diskpool_get_info', (),
+                          {'disk_pool': 'FBA:POOL2'}), self.client.calls[1])
+
+    def test_provider_tree_inventory(self):
+        self.flags(reserved_host_cpus=1, reserved_host_memory_mb=512)
+        tree = self._tree()
+        self.ops.update_provider_tree(tree, 'ZVMHOST1', RATIOS, 3)
+        inv = tree.data('ZVMHOST1').inventory
+        self.assertEqual({'total': 16, 'min_unit': 1, 'max_unit': 16,
+                          'step_size': 1, 'allocation_ratio': 4.0,
+                          'reserved': 1}, inv[orc.VCPU])
+        self.assertEqual(65536, inv[orc.MEMORY_MB]['total'])
+        self.assertEqual(512, inv[orc.MEMORY_MB]['reserved'])
+        self.assertEqual(1.5, inv[orc.MEMORY_MB]['allocation_ratio'])
+        self.assertEqual(200, inv[orc.DISK_GB]['total'])
+        self.assertEqual(3, inv[orc.DISK_GB]['reserved'])
+
+    def test_provider_tree_leaves_out_empty_disk(self):
+        info = dict(fakes.HOST_INFO, disk_total=0)
+        self.client.answers['host_get_info'] = info
+        tree = self._tree()
+        self.ops.update_provider_tree(tree, 'ZVMHOST1', RATIOS, 0)
+        inv = tree.data('ZVMHOST1').inventory
+        self.assertNotIn(orc.DISK_GB, inv)
+        self.assertIn(orc.VCPU, inv)
+
+    def test_nodename_is_the_zvm_system(self):
+        self.assertEqual(['ZVMHOST1'], self.ops.get_available_nodes())
+        # Cached: asking again costs nothing.
+        self.assertEqual(['ZVMHOST1'], self.ops.get_available_nodes())
+        self.assertEqual(1, self.client.count())
+
+    def test_nodename_falls_back_to_host(self):
+        self.flags(host='compute-9')
+        self.client.answers['host_get_info'] = dict(
+            fakes.HOST_INFO, hypervisor_hostname='')
+        self.assertEqual(['compute-9'], self.ops.get_available_nodes())
+
+    def test_unreachable_connector_means_not_ready(self):
+        self.client.answers['host_get_info'] = fakes.unreachable()
+        self.assertRaises(exception.VirtDriverNotReady,
+                          self.ops.get_available_nodes)
+
+    def test_unreachable_connector_after_start_keeps_node(self):
+        self.ops.get_available_nodes()
+        self.client.answers['host_get_info'] = fakes.unreachable()
+        self.clock.now += 3600
+        self.assertEqual(['ZVMHOST1'],
+                         self.ops.get_available_nodes(refresh=True))
+
+    def test_other_errors_are_not_hidden(self):
+        self.client.answers['host_get_info'] = fakes.connector_error(
+            'host_get_info', 500, 1)
+        self.assertRaises(exception.ZVMConnectorError,
+                          self.ops.get_available_nodes)
+
+    def test_uptime_is_ipl_time(self):
+        self.assertEqual('IPL at 11/01/26 08:00:00 UTC',
+                         self.ops.get_host_uptime())

@@ -1,0 +1,148 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from nova import exception
+from nova.network import model as network_model
+from nova import test
+
+from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import network
+
+
+def make_vif(port_id, mac, v4=None, v6=None, active=False, gateway=True,
+             dns=('10.0.0.2',)):
+    subnets = []
+    if v4:
+        subnets.append(network_model.Subnet(
+            cidr='10.0.0.0/24', version=4,
+            gateway=network_model.IP('10.0.0.1') if gateway else None,
+            dns=[network_model.IP(d) for d in dns],
+            ips=[network_model.FixedIP(address=v4)]))
+    if v6:
+        subnets.append(network_model.Subnet(
+            cidr='fd00::/64', version=6,
+            ips=[network_model.FixedIP(address=v6)]))
+    return network_model.VIF(
+        id=port_id, address=mac, active=active,
+        network=network_model.Network(id='net', subnets=subnets))
+
+
+class NicDefinitionTestCase(test.NoDBTestCase):
+
+    def test_ipv4_vif(self):
+        vif = make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5')
+        self.assertEqual({'nic_id': 'p1', 'mac_addr': 'fa:16:3e:00:00:01',
+                          'ip_addr': '10.0.0.5', 'cidr': '10.0.0.0/24',
+                          'gateway_addr': '10.0.0.1',
+                          'dns_addr': ['10.0.0.2']},
+                         network.nic_definition(vif))
+
+    def test_no_gateway_no_dns(self):
+        vif = make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5',
+                       gateway=False, dns=())
+        net = network.nic_definition(vif)
+        self.assertNotIn('gateway_addr', net)
+        self.assertNotIn('dns_addr', net)
+
+    def test_ipv6_only_vif_gets_a_nic_without_address(self):
+        # The connector takes IPv4 only; IPv6 reaches the guest through
+        # network_data.json in the config drive.
+        vif = make_vif('p2', 'fa:16:3e:00:00:02', v6='fd00::5')
+        self.assertEqual({'nic_id': 'p2', 'mac_addr': 'fa:16:3e:00:00:02'},
+                         network.nic_definition(vif))
+
+    def test_dual_stack_uses_ipv4(self):
+        vif = make_vif('p3', 'fa:16:3e:00:00:03', v4='10.0.0.7',
+                       v6='fd00::7')
+        self.assertEqual('10.0.0.7', network.nic_definition(vif)['ip_addr'])
+
+
+class VifEventsTestCase(test.NoDBTestCase):
+
+    def test_only_inactive_vifs_are_waited_for(self):
+        vifs = [make_vif('a', 'fa:16:3e:00:00:01', active=False),
+                make_vif('b', 'fa:16:3e:00:00:02', active=True)]
+        self.assertEqual([('network-vif-plugged', 'a')],
+                         network.vif_plugged_events(vifs))
+
+    def test_no_events_without_timeout(self):
+        self.flags(vif_plugging_timeout=0)
+        vifs = [make_vif('a', 'fa:16:3e:00:00:01', active=False)]
+        self.assertEqual([], network.vif_plugged_events(vifs))
+
+    def test_failure_callback_fatal(self):
+        self.flags(vif_plugging_is_fatal=True)
+        self.assertRaises(exception.VirtualInterfaceCreateException,
+                          network.NetworkOps.vif_failed_callback,
+                          'network-vif-plugged', None)
+
+    def test_failure_callback_not_fatal(self):
+        self.flags(vif_plugging_is_fatal=False)
+        self.assertIsNone(network.NetworkOps.vif_failed_callback(
+            'network-vif-plugged', None))
+
+
+class NetworkOpsTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(NetworkOpsTestCase, self).setUp()
+        self.vifs = [make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5'),
+                     make_vif('p2', 'fa:16:3e:00:00:02', v4='10.0.0.6')]
+        self.client = fakes.FakeClient(
+            guest_create_network_interface=fakes.Seq([
+                [{'nic_vdev': '1000'}], [{'nic_vdev': '1003'}]]))
+        self.ops = network.NetworkOps(self.client)
+
+    def test_one_call_per_nic(self):
+        vdevs = self.ops.create_nics('OS000001', 'rhel9.2', self.vifs)
+        self.assertEqual(['1000', '1003'], vdevs)
+        self.assertEqual(2, self.client.count())
+        api, args, kwargs = self.client.calls[0]
+        self.assertEqual('guest_create_network_interface', api)
+        self.assertEqual('OS000001', args[0])
+        self.assertEqual('rhel9.2', args[1])
+        self.assertEqual(1, len(args[2]))
+        self.assertEqual('p1', args[2][0]['nic_id'])
+        self.assertEqual('p2', self.client.calls[1][1][2][0]['nic_id'])
+
+    def test_nics_by_port(self):
+        self.client.answers['guests_get_nic_info'] = [
+            ['OS000001', '1000', 'VSW1', 'p1', None],
+            ['OS000001', '1003', 'VSW1', None, None]]
+        self.assertEqual({'p1': '1000'}, self.ops.nics_by_port('OS000001'))
+        self.assertEqual(('guests_get_nic_info', (),
+                          {'userid': 'OS000001'}), self.client.calls[0])
+
+    def test_plug_vifs_creates_only_missing_nics(self):
+        self.client.answers['guests_get_nic_info'] = [
+            ['OS000001', '1000', 'VSW1', 'p1', None]]
+        self.ops.plug_vifs('OS000001', 'rhel9.2', self.vifs)
+        created = [c for c in self.client.calls
+                   if c[0] == 'guest_create_network_interface']
+        self.assertEqual(1, len(created))
+        self.assertEqual('p2', created[0][1][2][0]['nic_id'])
+
+    def test_plug_vifs_all_present_is_one_query(self):
+        self.client.answers['guests_get_nic_info'] = [
+            ['OS000001', '1000', 'VSW1', 'p1', None],
+            ['OS000001', '1003', 'VSW1', 'p2', None]]
+        self.ops.plug_vifs('OS000001', 'rhel9.2', self.vifs)
+        self.assertEqual(['guests_get_nic_info'], self.client.api_names())
+
+    def test_unplug_vifs_deletes_present_nics(self):
+        self.client.answers['guests_get_nic_info'] = [
+            ['OS000001', '1003', 'VSW1', 'p2', None]]
+        self.ops.unplug_vifs('OS000001', 'rhel9.2', self.vifs)
+        self.assertEqual(('guest_delete_network_interface',
+                          ('OS000001', 'rhel9.2', '1003'), {}),
+                         self.client.calls[-1])
+        self.assertEqual(2, self.client.count())

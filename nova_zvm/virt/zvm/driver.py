@@ -1,0 +1,254 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The z/VM compute driver.
+
+This class only delegates: each concern lives in its own module, and
+:func:`exception.translate` on every public method is the one place where
+an unexpected error becomes a Nova exception. Operations the driver does not
+support are listed, with reasons, in :mod:`unsupported`.
+"""
+
+from oslo_log import log as logging
+
+import nova.conf
+from nova.virt import driver
+
+from nova_zvm import conf as zvm_conf
+from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import guest
+from nova_zvm.virt.zvm import host
+from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import startup
+from nova_zvm.virt.zvm import unsupported
+
+LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
+zvm_conf.register_opts(CONF)
+
+
+class ZVMDriver(driver.ComputeDriver):
+    """z/VM implementation of ComputeDriver."""
+
+    # Every key of ComputeDriver.capabilities, stated on purpose.
+    capabilities = {
+        "has_imagecache": True,
+        "supports_evacuate": False,
+        "supports_migrate_to_same_host": False,
+        "supports_attach_interface": False,
+        "supports_device_tagging": False,
+        "supports_tagged_attach_interface": False,
+        "supports_tagged_attach_volume": False,
+        "supports_extend_volume": False,
+        "supports_multiattach": False,
+        "supports_trusted_certs": False,
+        "supports_pcpus": False,
+        "supports_accelerators": False,
+        "supports_bfv_rescue": False,
+        "supports_vtpm": False,
+        "supports_secure_boot": False,
+        "supports_socket_pci_numa_affinity": False,
+        "supports_remote_managed_ports": False,
+        "supports_address_space_passthrough": False,
+        "supports_address_space_emulated": False,
+        "supports_virtio_fs": False,
+        "supports_mem_backing_file": False,
+        "supports_ephemeral_encryption": False,
+        "supports_ephemeral_encryption_luks": False,
+        "supports_ephemeral_encryption_plain": False,
+        # z/VM images are raw disk dumps (the connector's disk image format).
+        "supports_image_type_aki": False,
+        "supports_image_type_ami": False,
+        "supports_image_type_ari": False,
+        "supports_image_type_iso": False,
+        "supports_image_type_qcow2": False,
+        "supports_image_type_raw": True,
+        "supports_image_type_vdi": False,
+        "supports_image_type_vhd": False,
+        "supports_image_type_vhdx": False,
+        "supports_image_type_vmdk": False,
+        "supports_image_type_ploop": False,
+    }
+
+    def __init__(self, virtapi, client=None):
+        super(ZVMDriver, self).__init__(virtapi)
+        startup.check_nova_version()
+        startup.check_options(CONF)
+        # No connector call here: nova-compute must start while the
+        # connector is down, and recover when it answers.
+        self._client = client or zvm_client.ConnectorClient.from_conf(CONF)
+        self._host = host.HostOps(self._client)
+        self._image = image.ImageOps(self._client)
+        self._network = network.NetworkOps(self._client)
+        self._guest = guest.GuestOps(self._client, self._image,
+                                     self._network, virtapi)
+        # The compute service's host name, from init_host: several services
+        # can share one process (and CONF.host) in Nova's test harness.
+        self._hostname = CONF.host
+        LOG.info("z/VM driver initialised for connector %s",
+                 CONF.zvm.cloud_connector_url)
+
+    # -- host ----------------------------------------------------------------
+
+    @zvm_exc.translate
+    def init_host(self, host):
+        self._hostname = host
+        try:
+            self._host.host_info()
+        except zvm_exc.ConnectorUnreachable as err:
+            LOG.warning("The z/VM Cloud Connector is not reachable yet; "
+                        "the service starts and retries: %s", err)
+
+    @zvm_exc.translate
+    def get_available_nodes(self, refresh=False):
+        return self._host.get_available_nodes(refresh=refresh)
+
+    @zvm_exc.translate
+    def get_available_resource(self, nodename):
+        return self._host.get_available_resource(nodename)
+
+    @zvm_exc.translate
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        inventory = provider_tree.data(nodename).inventory
+        self._host.update_provider_tree(
+            provider_tree, nodename,
+            self._get_allocation_ratios(inventory),
+            self._get_reserved_host_disk_gb_from_config())
+
+    @zvm_exc.translate
+    def get_host_uptime(self):
+        return self._host.get_host_uptime()
+
+    def get_host_ip_addr(self):
+        return CONF.my_ip
+
+    # -- inventory of guests -------------------------------------------------
+
+    @zvm_exc.translate
+    def list_instances(self):
+        return self._guest.list_instances()
+
+    @zvm_exc.translate
+    def list_instance_uuids(self):
+        try:
+            return self._guest.list_instance_uuids(self._hostname)
+        except zvm_exc.ConnectorUnreachable as err:
+            # Nova calls this once, when the service record is new; an
+            # unreachable connector must not stop the service from starting.
+            LOG.warning("Cannot list guests, the connector is not "
+                        "reachable: %s", err)
+            return []
+
+    @zvm_exc.translate
+    def instance_exists(self, instance):
+        return self._guest.exists(instance)
+
+    @zvm_exc.translate
+    def get_info(self, instance, use_cache=True):
+        return self._guest.get_info(instance)
+
+    @zvm_exc.translate
+    def get_console_output(self, context, instance):
+        return self._guest.console_output(instance)
+
+    @zvm_exc.translate
+    def get_instance_diagnostics(self, instance):
+        return self._guest.diagnostics(instance)
+
+    # -- lifecycle -----------------------------------------------------------
+
+    @zvm_exc.translate
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True, accel_info=None):
+        self._guest.spawn(context, instance, image_meta, injected_files,
+                          admin_password, network_info or [],
+                          block_device_info, power_on=power_on)
+
+    @zvm_exc.translate
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        self._guest.destroy(instance)
+
+    @zvm_exc.translate
+    def cleanup(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, migrate_data=None, destroy_vifs=True,
+                destroy_secrets=True):
+        # The guest, its minidisks and NICs go with guest_delete in destroy;
+        # the driver keeps no per-instance files on the compute host
+        # between operations, so nothing is left to remove here.
+        pass
+
+    @zvm_exc.translate
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._guest.power_off(instance, timeout, retry_interval)
+
+    @zvm_exc.translate
+    def power_on(self, context, instance, network_info,
+                 block_device_info=None, accel_info=None, share_info=None):
+        self._guest.power_on(instance)
+
+    @zvm_exc.translate
+    def resume_state_on_host_boot(self, context, instance, network_info,
+                                  share_info, block_device_info=None):
+        # A z/VM guest survives a restart of the compute host; start it if
+        # z/VM itself was re-IPLed and the guest was not autologged.
+        self._guest.power_on(instance)
+
+    @zvm_exc.translate
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None, bad_volumes_callback=None,
+               accel_info=None, share_info=None):
+        self._guest.reboot(instance, reboot_type)
+
+    @zvm_exc.translate
+    def pause(self, instance):
+        self._guest.pause(instance)
+
+    @zvm_exc.translate
+    def unpause(self, instance):
+        self._guest.unpause(instance)
+
+    @zvm_exc.translate
+    def snapshot(self, context, instance, image_id, update_task_state):
+        self._image.snapshot(context, instance, image_id, update_task_state)
+
+    @zvm_exc.translate
+    def manage_image_cache(self, context, all_instances):
+        self._image.manage_image_cache(context, all_instances)
+
+    # -- networking ----------------------------------------------------------
+
+    @zvm_exc.translate
+    def plug_vifs(self, instance, network_info):
+        if network_info:
+            self._network.plug_vifs(names.userid(instance),
+                                    guest.instance_os_distro(instance),
+                                    network_info)
+
+    @zvm_exc.translate
+    def unplug_vifs(self, instance, network_info):
+        if not network_info:
+            return
+        try:
+            self._network.unplug_vifs(names.userid(instance),
+                                      guest.instance_os_distro(instance),
+                                      network_info)
+        except zvm_exc.GuestNotFound:
+            # Nothing to unplug from a guest that is gone.
+            pass
+
+
+unsupported.install(ZVMDriver)

@@ -1,0 +1,301 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""A guest's life on z/VM: spawn, power, reboot, console, info, destroy.
+
+Every operation here addresses one guest by its userid and costs a fixed
+number of connector calls, whatever the number of guests on the host: "does
+the guest exist" is asked of the guest itself, never by listing all guests.
+"""
+
+import time
+
+from oslo_log import log as logging
+from oslo_utils import excutils
+
+from nova.compute import power_state
+import nova.conf
+from nova import context as nova_context
+from nova import exception
+from nova.i18n import _
+from nova import objects
+from nova.objects import diagnostics
+from nova.virt import driver as virt_driver
+from nova.virt import hardware
+
+from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import configdrive
+from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import network
+
+LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
+
+ROOT_VDEV = '0100'
+POWER_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
+# Nova tails what it shows; keep the answer bounded like other drivers do.
+MAX_CONSOLE_BYTES = 100 * 1024
+
+
+def os_distro_of(image_meta):
+    """The image's os_distro, required by the connector for every guest."""
+    distro = image_meta.properties.get('os_distro')
+    if not distro:
+        raise exception.InvalidInput(reason=_(
+            "z/VM needs the os_distro image property (for example rhel9.2, "
+            "sles15, ubuntu22.04) to configure the guest; image %s has "
+            "none") % image_meta.id)
+    return distro
+
+
+def ephemeral_config(disks):
+    """guest_config_minidisks entries for the non-root disks of a guest.
+
+    The guest formats and mounts them at first boot, /mnt/ephemeral0 first.
+    """
+    extra = [d for d in disks if not d.get('is_boot_disk')]
+    return [{'vdev': d['vdev'], 'format': d['format'],
+             'mntdir': '/mnt/ephemeral%d' % i}
+            for i, d in enumerate(extra) if d.get('vdev')]
+
+
+def instance_os_distro(instance):
+    return (instance.system_metadata or {}).get('image_os_distro')
+
+
+class GuestOps(object):
+
+    def __init__(self, client, image_ops, network_ops, virtapi):
+        self._client = client
+        self._image = image_ops
+        self._network = network_ops
+        self._virtapi = virtapi
+
+    # -- queries -----------------------------------------------------------
+
+    def power_state(self, instance):
+        state = self._client.call('guest_get_power_state',
+                                  names.userid(instance))
+        return POWER_STATES.get(state, power_state.NOSTATE)
+
+    def get_info(self, instance):
+        return hardware.InstanceInfo(state=self.power_state(instance))
+
+    def exists(self, instance):
+        try:
+            self.power_state(instance)
+        except exception.InstanceNotFound:
+            return False
+        return True
+
+    def list_instances(self):
+        return self._client.call('guest_list')
+
+    def list_instance_uuids(self, host):
+        """UUIDs of the Nova instances whose guests are on this z/VM.
+
+        The connector keeps no instance UUID for a guest, so the guests
+        are matched by name with the instances Nova's database places on
+        this compute host: one database query and, if the host has any
+        instance, one guest_list.
+        """
+        context = nova_context.get_admin_context()
+        instances = objects.InstanceList.get_by_host(
+            context, host, expected_attrs=[])
+        if not instances:
+            return []
+        guests = set(self.list_instances())
+        return [inst.uuid for inst in instances
+                if inst.name.upper() in guests]
+
+    def console_output(self, instance):
+        output = self._client.call('guest_get_console_output',
+                                   names.userid(instance)) or ''
+        data = output.encode('utf-8', 'replace')
+        return data[-MAX_CONSOLE_BYTES:]
+
+    def diagnostics(self, instance):
+        userid = names.userid(instance)
+        info = self._client.call('guest_get_info', userid)
+        diags = diagnostics.Diagnostics(
+            state=POWER_STATES.get(info.get('power_state'),
+                                   power_state.NOSTATE),
+            hypervisor='zvm', hypervisor_os='z/VM', config_drive=True)
+        stats = {}
+        vnics = {}
+        if info.get('power_state') == 'on':
+            # Stopped guests have no monitor data: the connector omits them.
+            stats = self._client.call('guest_inspect_stats',
+                                      userid).get(userid, {})
+            vnics = self._client.call('guest_inspect_vnics',
+                                      userid).get(userid, [])
+        cpus = stats.get('guest_cpus', info.get('num_cpu', 0)) or 0
+        used_us = stats.get('used_cpu_time_us', info.get('cpu_time_us'))
+        for cpu in range(cpus):
+            # z/VM reports CPU time for the guest as a whole.
+            diags.add_cpu(id=cpu, time=(used_us * 1000 // cpus)
+                          if used_us is not None else None)
+        max_kb = stats.get('max_mem_kb', info.get('max_mem_kb'))
+        used_kb = stats.get('used_mem_kb', info.get('mem_kb'))
+        diags.memory_details = objects.MemoryDiagnostics(
+            maximum=max_kb // 1024 if max_kb is not None else None,
+            used=used_kb // 1024 if used_kb is not None else None)
+        for nic in vnics:
+            diags.add_nic(rx_octets=nic.get('nic_rx'),
+                          tx_octets=nic.get('nic_tx'),
+                          rx_packets=nic.get('nic_fr_rx'),
+                          tx_packets=nic.get('nic_fr_tx'),
+                          rx_drop=nic.get('nic_fr_rx_dsc'),
+                          tx_drop=nic.get('nic_fr_tx_dsc'),
+                          rx_errors=nic.get('nic_fr_rx_err'),
+                          tx_errors=nic.get('nic_fr_tx_err'))
+        return diags
+
+    # -- spawn -------------------------------------------------------------
+
+    def _create_options(self):
+        opts = {}
+        if CONF.zvm.user_profile:
+            opts['user_profile'] = CONF.zvm.user_profile
+        if CONF.zvm.guest_max_cpus:
+            opts['max_cpu'] = CONF.zvm.guest_max_cpus
+        if CONF.zvm.guest_max_memory:
+            opts['max_mem'] = CONF.zvm.guest_max_memory
+        return opts
+
+    def _disk(self, size, **extra):
+        disk = {'size': size}
+        if CONF.zvm.disk_pool:
+            disk['disk_pool'] = CONF.zvm.disk_pool
+        disk.update(extra)
+        return disk
+
+    def disk_list(self, instance, image_name, block_device_info):
+        """The guest's minidisks: root first, then one per ephemeral."""
+        if instance.flavor.root_gb:
+            root_size = '%dg' % instance.flavor.root_gb
+        else:
+            # Flavors with root_gb 0 take the image's own disk size
+            # (cylinders or blocks, as the image was captured).
+            root_size = str(self._client.call('image_get_root_disk_size',
+                                              image_name))
+        disks = [self._disk(root_size, is_boot_disk=True)]
+        for eph in virt_driver.block_device_info_get_ephemerals(
+                block_device_info):
+            fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
+                   or CONF.zvm.default_ephemeral_format)
+            disks.append(self._disk('%dg' % eph['size'], format=fmt))
+        return disks
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, network_info, block_device_info,
+              power_on=True):
+        userid = names.userid(instance)
+        os_distro = os_distro_of(image_meta)
+        started = time.monotonic()
+        image_name = self._image.ensure_image(context, image_meta)
+        disks = self.disk_list(instance, image_name, block_device_info)
+        with configdrive.transport_file(context, instance, injected_files,
+                                        network_info, admin_password) as path:
+            created = self._create(instance, userid, disks)
+            try:
+                self._build(instance, userid, os_distro, image_name, path,
+                            created or disks, network_info, power_on)
+            except Exception:
+                with excutils.save_and_reraise_exception():
+                    LOG.error("Spawn failed; deleting guest %s", userid,
+                              instance=instance)
+                    self.delete_guest(userid, instance)
+        LOG.info("Spawned guest %(uid)s in %(secs).1f seconds",
+                 {'uid': userid, 'secs': time.monotonic() - started},
+                 instance=instance)
+
+    def _create(self, instance, userid, disks):
+        try:
+            return self._client.call('guest_create', userid, instance.vcpus,
+                                     instance.memory_mb, disk_list=disks,
+                                     **self._create_options())
+        except zvm_exc.ConnectorError as err:
+            if err.overallRC == 409:
+                # Never roll back a guest this spawn did not create.
+                raise exception.InstanceExists(name=instance.name)
+            raise
+
+    def _build(self, instance, userid, os_distro, image_name,
+               transport_path, disks, network_info, power_on):
+        self._client.call('guest_deploy', userid, image_name,
+                          transportfiles=transport_path, vdev=ROOT_VDEV)
+        ephemerals = ephemeral_config(disks)
+        if ephemerals:
+            self._client.call('guest_config_minidisks', userid, ephemerals)
+        if network_info:
+            self._plug_and_wait(instance, userid, os_distro, network_info)
+        if power_on:
+            self._client.call('guest_start', userid)
+
+    def _plug_and_wait(self, instance, userid, os_distro, network_info):
+        events = network.vif_plugged_events(network_info)
+        try:
+            with self._virtapi.wait_for_instance_event(
+                    instance, events, timeout=CONF.vif_plugging_timeout,
+                    error_callback=self._network.vif_failed_callback):
+                self._network.create_nics(userid, os_distro, network_info)
+        except exception.InstanceEventTimeout:
+            LOG.warning("Timed out waiting for network-vif-plugged events "
+                        "for %s", userid, instance=instance)
+            if CONF.vif_plugging_is_fatal:
+                raise exception.VirtualInterfaceCreateException()
+
+    # -- power ---------------------------------------------------------------
+
+    def power_on(self, instance):
+        self._client.call('guest_start', names.userid(instance))
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        userid = names.userid(instance)
+        if timeout and timeout > 0:
+            # Clean shutdown: signal the OS, wait up to timeout seconds,
+            # then the connector logs the guest off.
+            self._client.call(
+                'guest_softstop', userid, timeout=int(timeout),
+                poll_interval=int(retry_interval or
+                                  CONF.zvm.softstop_poll_interval))
+        else:
+            self._client.call('guest_stop', userid)
+
+    def reboot(self, instance, reboot_type):
+        userid = names.userid(instance)
+        if reboot_type == 'SOFT':
+            self._client.call('guest_reboot', userid)
+        else:
+            # A reset logs the guest off and on again; it also starts a
+            # stopped guest, which is what a hard reboot must do.
+            self._client.call('guest_reset', userid)
+
+    def pause(self, instance):
+        self._client.call('guest_pause', names.userid(instance))
+
+    def unpause(self, instance):
+        self._client.call('guest_unpause', names.userid(instance))
+
+    # -- destroy -------------------------------------------------------------
+
+    def delete_guest(self, userid, instance=None):
+        """Delete a guest with its disks and NICs; a missing one is fine."""
+        try:
+            self._client.call('guest_delete', userid)
+        except exception.InstanceNotFound:
+            LOG.info("Guest %s was already gone", userid, instance=instance)
+
+    def destroy(self, instance):
+        self.delete_guest(names.userid(instance), instance)

@@ -1,0 +1,130 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The z/VM host as Nova sees it: resources, provider inventory, node name.
+
+One resource update costs one ``host_get_info`` (plus one
+``host_diskpool_get_info`` when ``[zvm] disk_pool`` names the pool this
+driver allocates from): Nova's resource tracker calls
+``get_available_resource`` and then ``update_provider_tree`` in the same
+update, and the second reuses what the first fetched.
+"""
+
+import threading
+import time
+
+import os_resource_classes as orc
+from oslo_log import log as logging
+from oslo_serialization import jsonutils
+
+import nova.conf
+from nova import exception
+from nova.objects import fields as obj_fields
+
+from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import exception as zvm_exc
+
+LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
+
+# How long host data fetched by get_available_resource serves the
+# update_provider_tree call of the same resource update.
+HOST_INFO_MAX_AGE = 30.0
+
+
+class HostOps(object):
+
+    def __init__(self, client, clock=time.monotonic):
+        self._client = client
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._info = None
+        self._fetched_at = None
+        self._nodename = None
+
+    def host_info(self, max_age=0.0):
+        """Host data, fetched again when older than max_age seconds."""
+        with self._lock:
+            now = self._clock()
+            if (self._info is not None and
+                    now - self._fetched_at <= max_age):
+                return self._info
+        info = dict(self._client.call('host_get_info'))
+        if CONF.zvm.disk_pool:
+            info.update(self._client.call('host_diskpool_get_info',
+                                          disk_pool=CONF.zvm.disk_pool))
+        with self._lock:
+            self._info = info
+            self._fetched_at = self._clock()
+            self._nodename = info.get('hypervisor_hostname') or CONF.host
+        return info
+
+    def get_available_nodes(self, refresh=False):
+        """The one node of this compute service: the z/VM system's name.
+
+        The name comes from the connector, as with Nova's in-tree driver,
+        so that instances it managed keep their node. While the connector
+        has never answered, Nova is told the driver is not ready, which
+        lets nova-compute start and retry at its next resource update.
+        """
+        if refresh or self._nodename is None:
+            try:
+                self.host_info(max_age=HOST_INFO_MAX_AGE)
+            except zvm_exc.ConnectorUnreachable as err:
+                if self._nodename is None:
+                    LOG.warning("The z/VM Cloud Connector is not reachable "
+                                "yet: %s", err)
+                    raise exception.VirtDriverNotReady()
+        return [self._nodename]
+
+    def get_available_resource(self, nodename=None):
+        info = self.host_info()
+        return {
+            'vcpus': info.get('vcpus', 0),
+            'memory_mb': info.get('memory_mb', 0),
+            'local_gb': info.get('disk_total', 0),
+            'vcpus_used': info.get('vcpus_used', 0),
+            'memory_mb_used': info.get('memory_mb_used', 0),
+            'local_gb_used': info.get('disk_used', 0),
+            'hypervisor_type': obj_fields.HVType.ZVM,
+            'hypervisor_version': info.get('hypervisor_version', 0),
+            'hypervisor_hostname': self._nodename,
+            'cpu_info': jsonutils.dumps(info.get('cpu_info', {})),
+            'disk_available_least': info.get('disk_available', 0),
+            'supported_instances': [(obj_fields.Architecture.S390X,
+                                     obj_fields.HVType.ZVM,
+                                     obj_fields.VMMode.HVM)],
+            'numa_topology': None,
+            'stats': {'ipl_time': info.get('ipl_time', '')},
+        }
+
+    def update_provider_tree(self, provider_tree, nodename, ratios,
+                             reserved_disk_gb):
+        info = self.host_info(max_age=HOST_INFO_MAX_AGE)
+        totals = {orc.VCPU: (info.get('vcpus', 0), CONF.reserved_host_cpus),
+                  orc.MEMORY_MB: (info.get('memory_mb', 0),
+                                  CONF.reserved_host_memory_mb),
+                  orc.DISK_GB: (info.get('disk_total', 0), reserved_disk_gb)}
+        inventory = {}
+        for rc, (total, reserved) in totals.items():
+            if total <= 0:
+                # Placement refuses an inventory with total 0 (e.g. no
+                # disk pool known): leave the class out instead.
+                continue
+            inventory[rc] = {'total': total, 'min_unit': 1,
+                             'max_unit': total, 'step_size': 1,
+                             'allocation_ratio': ratios[rc],
+                             'reserved': reserved}
+        provider_tree.update_inventory(nodename, inventory)
+
+    def get_host_uptime(self):
+        return self.host_info(max_age=HOST_INFO_MAX_AGE).get('ipl_time', '')

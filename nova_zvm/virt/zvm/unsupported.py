@@ -1,0 +1,151 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""What the driver does not do, in one list, with the reason for each.
+
+Every ``ComputeDriver`` method whose base implementation raises
+``NotImplementedError`` is in exactly one of three places:
+
+* implemented by :class:`nova_zvm.virt.zvm.driver.ZVMDriver`;
+* :data:`NOVA_DEFAULT`: left to the base class on purpose, because Nova reads
+  ``NotImplementedError`` from these as "use the generic behaviour" (for
+  example ``rebuild`` becomes destroy and spawn, device names get Nova's
+  defaults);
+* :data:`UNSUPPORTED`: refused with :class:`NotSupported`, whose message
+  says why. It is a ``NotImplementedError`` so that Nova's own handling of
+  unsupported operations (HTTP 400/409 from the API, skipped periodic tasks)
+  applies, and it carries a message an operator can act on.
+
+A unit test keeps the three in step with the code and with the support
+matrix.
+"""
+
+import functools
+import inspect
+
+from nova.virt import driver as virt_driver
+
+NOVA_DEFAULT = {
+    'rebuild': "Nova rebuilds by destroy and spawn on the same host",
+    'get_device_name_for_instance': "Nova's default device names",
+    'default_root_device_name': "Nova's default device names",
+    'default_device_names_for_instance': "Nova's default device names",
+    'check_instance_shared_storage_local': "Nova's generic shared-storage "
+                                           "check",
+    'check_instance_shared_storage_remote': "Nova's generic shared-storage "
+                                            "check",
+    'get_instance_disk_info': "no local disk files to report",
+    'poll_rebooting_instances': "reboots complete synchronously",
+    'get_all_volume_usage': "volume usage is not metered",
+}
+
+_NO_CONSOLE = ("z/VM guests have no graphical or serial console proxy; use "
+               "the console log (get_console_output)")
+_NO_AGENT = "the z/VM Cloud Connector has no in-guest agent for this"
+_NO_API = "the z/VM Cloud Connector has no API for this"
+
+UNSUPPORTED = {
+    'rescue': "the connector cannot boot a guest from a rescue image",
+    'unrescue': "the connector cannot boot a guest from a rescue image",
+    'suspend': "z/VM guests cannot be suspended to disk through the "
+               "connector; use pause",
+    'resume': "z/VM guests cannot be suspended to disk through the "
+              "connector; use unpause",
+    'soft_delete': "use [DEFAULT] reclaim_instance_interval 0",
+    'restore': "use [DEFAULT] reclaim_instance_interval 0",
+    'set_admin_password': _NO_AGENT,
+    'quiesce': _NO_AGENT,
+    'unquiesce': _NO_AGENT,
+    'trigger_crash_dump': _NO_API,
+    'get_vnc_console': _NO_CONSOLE,
+    'get_spice_console': _NO_CONSOLE,
+    'get_serial_console': _NO_CONSOLE,
+    'get_mks_console': _NO_CONSOLE,
+    'get_diagnostics': "use the v2.48 diagnostics (get_instance_diagnostics)",
+    'get_host_cpu_stats': _NO_API,
+    'block_stats': _NO_API,
+    'host_power_action': "z/VM systems are not powered by Nova",
+    'host_maintenance_mode': "use nova-manage or the os-services API",
+    'set_host_enabled': "use the os-services API",
+    'power_update_event': "only for drivers whose power changes come from "
+                          "outside (Ironic)",
+    'mount_share': "virtiofs shares do not exist on z/VM",
+    'umount_share': "virtiofs shares do not exist on z/VM",
+    'is_share_mounted': "virtiofs shares do not exist on z/VM",
+    'cache_image': "images are imported on first use by each host",
+    'attach_interface': "NICs are defined when the guest is built",
+    'detach_interface': "NICs are defined when the guest is built",
+    'volume_snapshot_create': "assisted volume snapshots are a libvirt "
+                              "feature",
+    'volume_snapshot_delete': "assisted volume snapshots are a libvirt "
+                              "feature",
+    # Not yet: tracked by their own issues.
+    'migrate_disk_and_power_off': "resize and cold migration are not "
+                                  "available yet",
+    'finish_migration': "resize and cold migration are not available yet",
+    'confirm_migration': "resize and cold migration are not available yet",
+    'finish_revert_migration': "resize and cold migration are not "
+                               "available yet",
+    'get_volume_connector': "volumes are not available yet",
+    'attach_volume': "volumes are not available yet",
+    'detach_volume': "volumes are not available yet",
+    'swap_volume': "volumes are not available yet",
+    'extend_volume': "volumes are not available yet",
+    'check_can_live_migrate_destination': "live migration is not "
+                                          "available yet",
+    'check_can_live_migrate_source': "live migration is not available yet",
+    'cleanup_live_migration_destination_check': "live migration is not "
+                                                "available yet",
+    'pre_live_migration': "live migration is not available yet",
+    'live_migration': "live migration is not available yet",
+    'live_migration_abort': "live migration is not available yet",
+    'live_migration_force_complete': "live migration is not available yet",
+    'post_live_migration_at_source': "live migration is not available yet",
+    'post_live_migration_at_destination': "live migration is not "
+                                          "available yet",
+    'rollback_live_migration_at_destination': "live migration is not "
+                                              "available yet",
+}
+
+
+class NotSupported(NotImplementedError):
+    """An operation the z/VM driver refuses, with the reason."""
+
+    def __init__(self, operation):
+        self.operation = operation
+        self.reason = UNSUPPORTED[operation]
+        super(NotSupported, self).__init__(
+            "The z/VM driver does not support %s: %s" %
+            (operation, self.reason))
+
+
+def _refusal(name):
+    base = getattr(virt_driver.ComputeDriver, name)
+
+    @functools.wraps(base)
+    def refuse(self, *args, **kwargs):
+        raise NotSupported(name)
+    # Keep the base signature visible (inspect follows __wrapped__), so the
+    # signature test covers these methods too.
+    refuse.__signature__ = inspect.signature(base)
+    return refuse
+
+
+def install(cls):
+    """Give cls a refusing method for each unsupported operation.
+
+    Operations cls implements itself are left alone.
+    """
+    for name in UNSUPPORTED:
+        if name not in cls.__dict__:
+            setattr(cls, name, _refusal(name))
+    return cls
