@@ -10,8 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import io
 from importlib import metadata
+import io
 
 from nova.conf import zvm as nova_zvm_conf
 from nova import test
