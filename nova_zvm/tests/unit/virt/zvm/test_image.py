@@ -1,0 +1,802 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Tests of the image cache, snapshots and cache ageing.
+
+The connector is faked at the client boundary by a small image repository
+with the connector's answers and error codes; Glance is Nova's GlanceFixture.
+Files are real, in a temporary image_tmp_path.
+"""
+
+import copy
+import hashlib
+import io
+import os
+import stat
+import threading
+import time
+from unittest import mock
+
+import fixtures
+
+from nova.compute import task_states
+from nova import context
+from nova import exception
+from nova import objects
+from nova import test
+from nova.tests.fixtures import glance as glance_fixture
+from nova.tests.unit import fake_instance
+
+from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import image
+
+IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
+OTHER_ID = '0b7c2f4e-5d6a-4e8f-9a1b-2c3d4e5f6a7b'
+SNAP_ID = 'c4e1b2a3-7f6e-4d5c-8b9a-0f1e2d3c4b5a'
+# Disk images are binary: bytes that are not UTF-8 catch text-mode I/O.
+CONTENT = b'\x00\xffzVM-DISK\xfe\x80' * 1000
+SNAP_CONTENT = b'\x80\x81CAPTURED\x00\xff' * 5000
+
+
+def md5(data):
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
+
+
+def failure(api, overall_rc, mod_id, rs, args=(), kwargs=None):
+    """The client's exception for a connector answer with these codes."""
+    return zvm_exc.from_result(
+        api, {'overallRC': overall_rc, 'modID': mod_id, 'rc': overall_rc,
+              'rs': rs, 'errmsg': 'failed', 'output': ''},
+        args=args, kwargs=kwargs)
+
+
+def not_found(api, name):
+    return failure(api, 404, 40, 1, args=(name,),
+                   kwargs={'imagename': name})
+
+
+class FakeRepository(object):
+    """The connector's image repository, behind a FakeClient.
+
+    Answers image_query, image_import, image_delete, image_export and
+    image_get_root_disk_size as the connector does (codes included), and
+    reads and writes the file:// paths it is given, as the connector does.
+    """
+
+    def __init__(self, client):
+        self.images = {}
+        self.data = {}
+        client.answers.update(
+            image_query=self.query, image_import=self.import_image,
+            image_delete=self.delete, image_export=self.export,
+            image_get_root_disk_size=self.root_disk_size,
+            guest_capture=self.capture)
+
+    def add(self, name, distro='rhel9.2', atime=None, data=b'x'):
+        self.images[name] = {
+            'imagename': name, 'imageosdistro': distro, 'md5sum': md5(data),
+            'disk_size_units': '3339:CYL',
+            'image_size_in_bytes': str(len(data)), 'type': 'rootonly',
+            'comments': None,
+            'last_access_time': time.time() if atime is None else atime}
+        self.data[name] = data
+
+    def query(self, imagename=None):
+        if imagename is None:
+            return [dict(i) for i in self.images.values()]
+        if imagename not in self.images:
+            raise not_found('image_query', imagename)
+        return [dict(self.images[imagename])]
+
+    def import_image(self, name, url, meta, remote_host=None):
+        if name in self.images:
+            raise failure('image_import', 300, 40, 13, args=(name,))
+        assert url.startswith('file:///'), url
+        with open(url[len('file://'):], 'rb') as f:
+            data = f.read()
+        if meta.get('md5sum') and meta['md5sum'] != md5(data):
+            raise failure('image_import', 300, 40, 4, args=(name,))
+        self.add(name, distro=meta['os_version'], data=data)
+
+    def delete(self, name):
+        # The real connector succeeds for a missing image.
+        self.images.pop(name, None)
+        self.data.pop(name, None)
+
+    def capture(self, userid, name, **kwargs):
+        self.add(name, distro='rhel9.2', data=SNAP_CONTENT)
+
+    def export(self, name, dest_url, remote_host=None):
+        if name not in self.images:
+            raise failure('image_export', 300, 40, 20, args=(name,))
+        with open(dest_url[len('file://'):], 'wb') as f:
+            f.write(self.data[name])
+        info = self.images[name]
+        return {'image_name': name, 'image_path': dest_url,
+                'os_version': info['imageosdistro'],
+                'md5sum': info['md5sum'], 'comments': None}
+
+    def root_disk_size(self, name):
+        if name not in self.images:
+            raise not_found('image_get_root_disk_size', name)
+        return self.images[name]['disk_size_units'].split(':')[0]
+
+
+class ImageTestBase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(ImageTestBase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.tmp_path = os.path.join(self.tmp, 'images')
+        self.flags(image_tmp_path=self.tmp_path, group='zvm')
+        self.flags(instance_name_template='OS%06x')
+        self.client = fakes.FakeClient()
+        self.repo = FakeRepository(self.client)
+        self.glance = self.useFixture(glance_fixture.GlanceFixture(self))
+        self.ctxt = context.get_admin_context()
+        self.ops = image.ImageOps(self.client)
+        self.add_glance_image(IMAGE_ID, CONTENT)
+        self.image_meta = self.meta(IMAGE_ID)
+
+    def add_glance_image(self, image_id, data, **properties):
+        properties.setdefault('os_distro', 'rhel9.2')
+        self.glance.create(None, {'id': image_id, 'name': 'img',
+                                  'disk_format': 'raw',
+                                  'container_format': 'bare',
+                                  'properties': properties},
+                           data=io.BytesIO(data))
+
+    def meta(self, image_id, checksum=None, **properties):
+        properties.setdefault('os_distro', 'rhel9.2')
+        properties = {k: v for k, v in properties.items() if v is not None}
+        md = {'id': image_id, 'disk_format': 'raw',
+              'container_format': 'bare', 'properties': properties}
+        if checksum:
+            md['checksum'] = checksum
+        return objects.ImageMeta.from_dict(md)
+
+    def tmp_files(self):
+        if not os.path.isdir(self.tmp_path):
+            return []
+        return os.listdir(self.tmp_path)
+
+
+class EnsureImageTestCase(ImageTestBase):
+
+    def test_cached_image_costs_one_query(self):
+        self.repo.add(IMAGE_ID)
+        with mock.patch.object(image.images, 'fetch') as fetch:
+            self.assertEqual(IMAGE_ID,
+                             self.ops.ensure_image(self.ctxt,
+                                                   self.image_meta))
+        self.assertEqual([('image_query', (), {'imagename': IMAGE_ID})],
+                         self.client.calls)
+        fetch.assert_not_called()
+
+    def test_first_use_downloads_and_imports(self):
+        self.assertEqual(IMAGE_ID,
+                         self.ops.ensure_image(self.ctxt, self.image_meta))
+        self.assertEqual(['image_query', 'image_import'],
+                         self.client.api_names())
+        name, url, meta = self.client.calls[1][1]
+        self.assertEqual(IMAGE_ID, name)
+        self.assertTrue(url.startswith('file://' + self.tmp_path + '/'))
+        self.assertEqual({'os_version': 'rhel9.2', 'md5sum': md5(CONTENT)},
+                         meta)
+        self.assertEqual(CONTENT, self.repo.data[IMAGE_ID])
+        self.assertEqual([], self.tmp_files())
+
+    def test_import_file_readable_by_group_only(self):
+        modes = []
+
+        def import_image(name, url, meta):
+            modes.append(stat.S_IMODE(os.stat(url[7:]).st_mode))
+            return self.repo.import_image(name, url, meta)
+        self.client.answers['image_import'] = import_image
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.assertEqual([0o640], modes)
+
+    def test_second_spawn_costs_one_query(self):
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        del self.client.calls[:]
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def test_creates_missing_tmp_dir(self):
+        self.assertFalse(os.path.exists(self.tmp_path))
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        mode = stat.S_IMODE(os.stat(self.tmp_path).st_mode)
+        self.assertEqual(0, mode & stat.S_IRWXO)
+
+    def test_glance_checksum_is_passed(self):
+        # The connector verifies its copy against what Glance stored.
+        checksum = md5(CONTENT)
+        with mock.patch.object(image, 'file_md5') as file_md5:
+            self.ops.ensure_image(self.ctxt,
+                                  self.meta(IMAGE_ID, checksum=checksum))
+        file_md5.assert_not_called()
+        self.assertEqual(checksum, self.client.calls[1][1][2]['md5sum'])
+
+    def test_corrupt_download_refused_by_connector_checksum(self):
+        meta = self.meta(IMAGE_ID, checksum=md5(b'what glance stored'))
+        self.assertRaises(zvm_exc.ConnectorError,
+                          self.ops.ensure_image, self.ctxt, meta)
+        self.assertEqual({}, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_non_md5_checksum_is_computed(self):
+        meta = self.meta(IMAGE_ID, checksum='sha256:abc')
+        self.ops.ensure_image(self.ctxt, meta)
+        self.assertEqual(md5(CONTENT), self.client.calls[1][1][2]['md5sum'])
+
+    def test_os_distro_required_before_any_request(self):
+        meta = self.meta(IMAGE_ID, os_distro=None)
+        with mock.patch.object(image.images, 'fetch') as fetch:
+            err = self.assertRaises(exception.InvalidInput,
+                                    self.ops.ensure_image, self.ctxt, meta)
+        self.assertIn('The os_distro image property is required', str(err))
+        self.assertEqual([], self.client.calls)
+        fetch.assert_not_called()
+
+    def test_blank_os_distro_refused(self):
+        self.assertRaises(exception.InvalidInput, self.ops.ensure_image,
+                          self.ctxt, self.meta(IMAGE_ID, os_distro='  '))
+        self.assertEqual([], self.client.calls)
+
+    def test_no_image_refused(self):
+        meta = objects.ImageMeta.from_dict(
+            {'properties': {'os_distro': 'rhel9.2'}})
+        self.assertRaises(exception.InvalidImageRef, self.ops.ensure_image,
+                          self.ctxt, meta)
+        self.assertEqual([], self.client.calls)
+
+    def test_rhcos_disk_type_from_disk_pool(self):
+        for pool, disk_type in (('ECKD:POOL1', 'DASD'), ('FBA:POOL2', 'SCSI')):
+            self.flags(disk_pool=pool, group='zvm')
+            self.repo.images.clear()
+            del self.client.calls[:]
+            self.ops.ensure_image(self.ctxt,
+                                  self.meta(IMAGE_ID, os_distro='rhcos4.12'))
+            self.assertEqual(disk_type,
+                             self.client.calls[1][1][2]['disk_type'])
+
+    def test_rhcos_without_disk_pool_refused_before_download(self):
+        self.flags(disk_pool=None, group='zvm')
+        self.assertRaises(exception.InvalidInput, self.ops.ensure_image,
+                          self.ctxt, self.meta(IMAGE_ID,
+                                               os_distro='rhcos4.12'))
+        self.assertEqual([], self.client.calls)
+
+    def test_other_distros_send_no_disk_type(self):
+        self.flags(disk_pool='ECKD:POOL1', group='zvm')
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.assertNotIn('disk_type', self.client.calls[1][1][2])
+
+    def test_import_failure_cleans_file_and_half_image(self):
+        def half_import(name, url, meta):
+            # The connector registered the image, then failed.
+            self.repo.add(name)
+            raise failure('image_import', 300, 40, 8, args=(name,))
+        self.client.answers['image_import'] = half_import
+        err = self.assertRaises(zvm_exc.ConnectorError,
+                                self.ops.ensure_image, self.ctxt,
+                                self.image_meta)
+        self.assertEqual(8, err.rs)
+        self.assertEqual(['image_query', 'image_import', 'image_delete'],
+                         self.client.api_names())
+        self.assertEqual({}, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_import_failure_ignores_missing_half_image(self):
+        self.client.answers['image_import'] = failure(
+            'image_import', 300, 40, 12, args=(IMAGE_ID,))
+        self.client.answers['image_delete'] = not_found('image_delete',
+                                                        IMAGE_ID)
+        err = self.assertRaises(zvm_exc.ConnectorError,
+                                self.ops.ensure_image, self.ctxt,
+                                self.image_meta)
+        self.assertEqual(12, err.rs)
+        self.assertEqual([], self.tmp_files())
+
+    def test_import_failure_reported_when_cleanup_fails(self):
+        self.client.answers['image_import'] = failure(
+            'image_import', 300, 40, 12, args=(IMAGE_ID,))
+        self.client.answers['image_delete'] = zvm_exc.ConnectorUnreachable(
+            'image_delete', {'overallRC': 101, 'modID': 110, 'rs': 1})
+        err = self.assertRaises(zvm_exc.ConnectorError,
+                                self.ops.ensure_image, self.ctxt,
+                                self.image_meta)
+        self.assertEqual('image_import', err.api)
+        self.assertEqual([], self.tmp_files())
+
+    def test_import_unreachable_cleans_up(self):
+        self.client.answers['image_import'] = zvm_exc.ConnectorUnreachable(
+            'image_import', {'overallRC': 101, 'modID': 110, 'rs': 1})
+        self.assertRaises(zvm_exc.ConnectorUnreachable,
+                          self.ops.ensure_image, self.ctxt, self.image_meta)
+        self.assertEqual('image_delete', self.client.api_names()[-1])
+        self.assertEqual([], self.tmp_files())
+
+    def test_imported_meanwhile_elsewhere_is_used(self):
+        # Another compute service on this connector won the race.
+        def imported_by_other(name, url, meta):
+            self.repo.add(name)
+            return self.repo.import_image(name, url, meta)
+        self.client.answers['image_import'] = imported_by_other
+        self.assertEqual(IMAGE_ID,
+                         self.ops.ensure_image(self.ctxt, self.image_meta))
+        self.assertNotIn('image_delete', self.client.api_names())
+        self.assertIn(IMAGE_ID, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_download_failure_leaves_nothing(self):
+        meta = self.meta(OTHER_ID)     # not in Glance
+        self.assertRaises(exception.ImageNotFound, self.ops.ensure_image,
+                          self.ctxt, meta)
+        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertEqual([], self.tmp_files())
+
+    def test_deleted_behind_our_back_is_imported_again(self):
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.repo.images.clear()
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.assertEqual(2, self.client.count('image_import'))
+        self.assertIn(IMAGE_ID, self.repo.images)
+
+    def test_record_without_file_is_imported_again(self):
+        self.repo.add(IMAGE_ID, atime=-1)
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.assertEqual(['image_query', 'image_delete', 'image_import'],
+                         self.client.api_names())
+        self.assertEqual(CONTENT, self.repo.data[IMAGE_ID])
+
+    def test_trusted_certs_reach_the_download(self):
+        certs = objects.TrustedCerts(ids=['cert-1'])
+        with mock.patch.object(image.images, 'fetch') as fetch:
+            fetch.side_effect = lambda ctxt, ref, path, trusted_certs: (
+                open(path, 'wb').close())
+            self.ops.ensure_image(self.ctxt, self.image_meta,
+                                  trusted_certs=certs)
+        fetch.assert_called_once_with(self.ctxt, IMAGE_ID, mock.ANY,
+                                      trusted_certs=certs)
+
+    def test_cache_image(self):
+        self.assertTrue(self.ops.cache_image(self.ctxt, IMAGE_ID))
+        self.assertFalse(self.ops.cache_image(self.ctxt, IMAGE_ID))
+        self.assertEqual(1, self.client.count('image_import'))
+
+    def test_root_disk_size_from_query_costs_nothing(self):
+        self.repo.add(IMAGE_ID)
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        del self.client.calls[:]
+        self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
+        self.assertEqual([], self.client.calls)
+
+    def test_root_disk_size_asks_when_unknown(self):
+        self.repo.add(IMAGE_ID)
+        self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
+        self.assertEqual([('image_get_root_disk_size', (IMAGE_ID,), {})],
+                         self.client.calls)
+
+
+class ImageLockTestCase(ImageTestBase):
+    """Imports are serialised per image, never across images."""
+
+    def setUp(self):
+        super(ImageLockTestCase, self).setUp()
+        self.add_glance_image(OTHER_ID, CONTENT)
+        self.real_fetch = image.images.fetch
+        self.fetch_hook = None
+        self.useFixture(fixtures.MockPatchObject(
+            image.images, 'fetch', side_effect=self._fetch))
+        self.errors = []
+
+    def _fetch(self, ctxt, image_id, path, trusted_certs=None):
+        if self.fetch_hook:
+            self.fetch_hook(image_id)
+        return self.real_fetch(ctxt, image_id, path,
+                               trusted_certs=trusted_certs)
+
+    def _spawn_thread(self, image_id):
+        def run():
+            try:
+                self.ops.ensure_image(self.ctxt, self.meta(image_id))
+            except Exception as err:
+                self.errors.append(err)
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def test_same_image_imported_once(self):
+        downloading = threading.Event()
+        release = threading.Event()
+
+        def hook(image_id):
+            downloading.set()
+            self.assertTrue(release.wait(10))
+        self.fetch_hook = hook
+        first = self._spawn_thread(IMAGE_ID)
+        self.assertTrue(downloading.wait(10))
+        second = self._spawn_thread(IMAGE_ID)
+        # The second waits on the lock: it has not even queried yet.
+        time.sleep(0.2)
+        self.assertEqual(1, self.client.count('image_query'))
+        release.set()
+        first.join(10)
+        second.join(10)
+        self.assertEqual([], self.errors)
+        self.assertEqual(1, self.client.count('image_import'))
+        # The second reused the first's import with one query.
+        self.assertEqual(2, self.client.count('image_query'))
+
+    def test_different_images_in_parallel(self):
+        started = {IMAGE_ID: threading.Event(), OTHER_ID: threading.Event()}
+        overlapped = []
+
+        def hook(image_id):
+            started[image_id].set()
+            other = OTHER_ID if image_id == IMAGE_ID else IMAGE_ID
+            # Each download waits for the other to start: with one lock for
+            # all images this would time out.
+            overlapped.append(started[other].wait(10))
+        self.fetch_hook = hook
+        threads = [self._spawn_thread(IMAGE_ID),
+                   self._spawn_thread(OTHER_ID)]
+        for thread in threads:
+            thread.join(30)
+        self.assertEqual([], self.errors)
+        self.assertEqual([True, True], overlapped)
+        self.assertEqual(2, self.client.count('image_import'))
+
+    def test_lock_released_after_failure(self):
+        self.client.answers['image_import'] = fakes.Seq([
+            failure('image_import', 300, 40, 12, args=(IMAGE_ID,)),
+            self.repo.import_image])
+        self.assertRaises(zvm_exc.ConnectorError, self.ops.ensure_image,
+                          self.ctxt, self.image_meta)
+        thread = self._spawn_thread(IMAGE_ID)
+        thread.join(10)
+        self.assertFalse(thread.is_alive())
+        self.assertEqual([], self.errors)
+        self.assertIn(IMAGE_ID, self.repo.images)
+
+
+class SnapshotTestCase(ImageTestBase):
+
+    def setUp(self):
+        super(SnapshotTestCase, self).setUp()
+        self.instance = fake_instance.fake_instance_obj(
+            self.ctxt, id=1, project_id='proj-1')
+        self.instance.system_metadata = {'image_os_distro': 'sles15'}
+        self.glance.create(self.ctxt, {'id': SNAP_ID, 'name': 'snap',
+                                       'status': 'queued',
+                                       'properties': {'kept': 'yes'}})
+        self.task_states = []
+        self.uploads = []
+        real_update = self.glance.update
+
+        def update(ctxt, image_id, meta, data=None, purge_props=True):
+            chunks = []
+            if data is not None:
+                self.assertEqual('rb', data.mode)
+                for chunk in iter(lambda: data.read(4096), b''):
+                    chunks.append(chunk)
+            self.uploads.append({'id': image_id, 'meta': copy.deepcopy(meta),
+                                 'data': b''.join(chunks),
+                                 'purge_props': purge_props})
+            return real_update(ctxt, image_id, meta, purge_props=purge_props)
+        self.glance.update = update
+
+    def _update_task_state(self, task_state, expected_state=None):
+        self.task_states.append((task_state, expected_state))
+
+    def _snapshot(self):
+        self.ops.snapshot(self.ctxt, self.instance, SNAP_ID,
+                          self._update_task_state)
+
+    def test_snapshot_sequence(self):
+        self._snapshot()
+        self.assertEqual(['guest_capture', 'image_export', 'image_delete'],
+                         self.client.api_names())
+        self.assertEqual(('OS000001', SNAP_ID), self.client.calls[0][1])
+        export = self.client.calls[1][1]
+        self.assertEqual(SNAP_ID, export[0])
+        self.assertTrue(export[1].startswith('file://' + self.tmp_path))
+        self.assertEqual([(task_states.IMAGE_PENDING_UPLOAD, None),
+                          (task_states.IMAGE_UPLOADING,
+                           task_states.IMAGE_PENDING_UPLOAD)],
+                         self.task_states)
+        # Nothing left on the connector or on disk.
+        self.assertEqual({}, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_uploads_binary_content(self):
+        self._snapshot()
+        self.assertEqual(1, len(self.uploads))
+        self.assertEqual(SNAP_CONTENT, self.uploads[0]['data'])
+        self.assertFalse(self.uploads[0]['purge_props'])
+
+    def test_snapshot_metadata(self):
+        self._snapshot()
+        meta = self.uploads[0]['meta']
+        self.assertEqual('raw', meta['disk_format'])
+        self.assertEqual('bare', meta['container_format'])
+        self.assertEqual({'image_location': 'snapshot',
+                          'image_state': 'available',
+                          'owner_id': 'proj-1',
+                          'os_distro': 'rhel9.2',
+                          'architecture': 's390x',
+                          'hypervisor_type': 'zvm'}, meta['properties'])
+        stored = self.glance.images[SNAP_ID]['properties']
+        self.assertEqual('yes', stored['kept'])   # purge_props=False
+
+    def test_os_distro_falls_back_to_instance(self):
+        real_export = self.repo.export
+
+        def export(name, dest_url):
+            answer = real_export(name, dest_url)
+            answer['os_version'] = ''
+            return answer
+        self.client.answers['image_export'] = export
+        self._snapshot()
+        self.assertEqual('sles15',
+                         self.uploads[0]['meta']['properties']['os_distro'])
+
+    def test_export_target_writable_by_group(self):
+        real_export = self.repo.export
+        modes = []
+
+        def export(name, dest_url):
+            modes.append(stat.S_IMODE(os.stat(dest_url[7:]).st_mode))
+            return real_export(name, dest_url)
+        self.client.answers['image_export'] = export
+        self._snapshot()
+        self.assertEqual([0o660], modes)
+
+    def test_creates_missing_tmp_dir(self):
+        self.assertFalse(os.path.exists(self.tmp_path))
+        self._snapshot()
+        self.assertTrue(os.path.isdir(self.tmp_path))
+
+    def _assert_cleaned_up(self):
+        self.assertEqual('image_delete', self.client.api_names()[-1])
+        self.assertEqual({}, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+        # Nova's manager deletes the Glance image (delete_image_on_error);
+        # the driver must not, or it is deleted twice.
+        self.assertIn(SNAP_ID, self.glance.images)
+
+    def test_capture_failure_cleans_up(self):
+        def capture(userid, name):
+            self.repo.add(name)          # a half-made image
+            raise failure('guest_capture', 300, 10, 5, args=(userid, name))
+        self.client.answers['guest_capture'] = capture
+        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
+        self.assertEqual(['guest_capture', 'image_delete'],
+                         self.client.api_names())
+        self.assertEqual([], self.uploads)
+        self.assertEqual([(task_states.IMAGE_PENDING_UPLOAD, None)],
+                         self.task_states)
+        self._assert_cleaned_up()
+
+    def test_guest_gone_reaches_manager_as_instance_not_found(self):
+        self.client.answers['guest_capture'] = zvm_exc.from_result(
+            'guest_capture', {'overallRC': 404, 'modID': 10, 'rs': 1},
+            args=('OS000001', SNAP_ID))
+        self.assertRaises(exception.InstanceNotFound, self._snapshot)
+        self._assert_cleaned_up()
+
+    def test_export_failure_cleans_up(self):
+        self.client.answers['image_export'] = failure(
+            'image_export', 300, 40, 22, args=(SNAP_ID,))
+        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
+        self.assertEqual(['guest_capture', 'image_export', 'image_delete'],
+                         self.client.api_names())
+        self.assertEqual([], self.uploads)
+        self._assert_cleaned_up()
+
+    def test_export_partial_file_removed(self):
+        def export(name, dest_url):
+            with open(dest_url[7:], 'wb') as f:
+                f.write(b'partial')
+            raise failure('image_export', 300, 40, 22, args=(name,))
+        self.client.answers['image_export'] = export
+        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
+        self._assert_cleaned_up()
+
+    def test_connector_image_not_found_is_not_glance_not_found(self):
+        # The manager would take ImageNotFound for "the Glance image is
+        # gone" and leave a queued Glance image behind.
+        self.client.answers['image_export'] = not_found('image_export',
+                                                        SNAP_ID)
+        err = self.assertRaises(exception.NovaException, self._snapshot)
+        self.assertNotIsInstance(err, exception.ImageNotFound)
+        self._assert_cleaned_up()
+
+    def test_upload_failure_cleans_up(self):
+        def update(*args, **kwargs):
+            raise exception.ImageNotAuthorized(image_id=SNAP_ID)
+        self.glance.update = update
+        self.assertRaises(exception.ImageNotAuthorized, self._snapshot)
+        self._assert_cleaned_up()
+
+    def test_instance_deleted_during_snapshot_cleans_up(self):
+        def update_task_state(task_state, expected_state=None):
+            if task_state == task_states.IMAGE_UPLOADING:
+                raise exception.UnexpectedDeletingTaskStateError(
+                    instance_uuid=self.instance.uuid, expected='x',
+                    actual='deleting')
+        self.assertRaises(exception.UnexpectedDeletingTaskStateError,
+                          self.ops.snapshot, self.ctxt, self.instance,
+                          SNAP_ID, update_task_state)
+        self.assertEqual([], self.uploads)
+        self._assert_cleaned_up()
+
+    def test_cleanup_failure_after_upload_does_not_fail_snapshot(self):
+        self.client.answers['image_delete'] = zvm_exc.ConnectorBusy(
+            'image_delete', {'overallRC': 503, 'modID': 120, 'rs': 1})
+        self._snapshot()
+        self.assertEqual(SNAP_CONTENT, self.uploads[0]['data'])
+        self.assertEqual([], self.tmp_files())
+
+
+class ManageImageCacheTestCase(ImageTestBase):
+
+    OLD = 7 * 24 * 3600
+
+    def setUp(self):
+        super(ManageImageCacheTestCase, self).setUp()
+        self.flags(remove_unused_base_images=True,
+                   remove_unused_original_minimum_age_seconds=86400,
+                   group='image_cache')
+        self.now = time.time()
+
+    def instances(self, *image_refs):
+        return [fake_instance.fake_instance_obj(
+            self.ctxt, id=i + 1, image_ref=ref)
+            for i, ref in enumerate(image_refs)]
+
+    def deleted_names(self):
+        return [c[1][0] for c in self.client.calls if c[0] == 'image_delete']
+
+    def test_deletes_only_unused_old_images_with_one_query(self):
+        used = '11111111-2222-4333-8444-555555555555'
+        young = '22222222-3333-4444-8555-666666666666'
+        self.repo.add(used, atime=self.now - self.OLD)
+        self.repo.add(young, atime=self.now - 60)
+        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
+        self.repo.add('golden-rhel9', atime=self.now - self.OLD)
+        self.repo.add(OTHER_ID.upper(), atime=self.now - self.OLD)
+        deleted = self.ops.manage_image_cache(
+            self.ctxt, self.instances(used, None, ''))
+        self.assertEqual([OTHER_ID], deleted)
+        self.assertEqual([OTHER_ID], self.deleted_names())
+        self.assertEqual([('image_query', (), {})],
+                         [c for c in self.client.calls
+                          if c[0] == 'image_query'])
+        self.assertEqual({used, young, 'golden-rhel9', OTHER_ID.upper()},
+                         set(self.repo.images))
+
+    def test_disabled_makes_no_request(self):
+        self.flags(remove_unused_base_images=False, group='image_cache')
+        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
+        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
+        self.assertEqual([], self.client.calls)
+
+    def test_minimum_age_option(self):
+        self.flags(remove_unused_original_minimum_age_seconds=3600,
+                   group='image_cache')
+        self.repo.add(IMAGE_ID, atime=self.now - 1800)
+        self.repo.add(OTHER_ID, atime=self.now - 7200)
+        self.assertEqual([OTHER_ID],
+                         self.ops.manage_image_cache(self.ctxt, []))
+
+    def test_record_without_file_removed_when_unused(self):
+        self.repo.add(OTHER_ID, atime=-1)
+        self.assertEqual([OTHER_ID],
+                         self.ops.manage_image_cache(self.ctxt, []))
+
+    def test_unknown_access_time_kept(self):
+        self.repo.add(OTHER_ID)
+        self.repo.images[OTHER_ID]['last_access_time'] = None
+        self.repo.add(IMAGE_ID)
+        self.repo.images[IMAGE_ID]['last_access_time'] = 'yesterday'
+        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
+
+    def test_image_ref_as_url_counts_as_used(self):
+        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
+        instances = self.instances('http://glance:9292/v2/images/' +
+                                   OTHER_ID)
+        self.assertEqual([], self.ops.manage_image_cache(self.ctxt,
+                                                         instances))
+
+    def test_image_spawned_here_recently_kept(self):
+        # A spawn's instance may be missing from all_instances; the
+        # repository's access time may lag (relatime).
+        self.ops.ensure_image(self.ctxt, self.image_meta)
+        self.repo.images[IMAGE_ID]['last_access_time'] = self.now - self.OLD
+        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
+
+    def test_one_failed_delete_does_not_stop_the_others(self):
+        self.repo.add(IMAGE_ID, atime=self.now - self.OLD)
+        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
+        real_delete = self.repo.delete
+
+        def delete(name):
+            if name == IMAGE_ID:
+                raise failure('image_delete', 300, 40, 1, args=(name,))
+            return real_delete(name)
+        self.client.answers['image_delete'] = delete
+        self.assertEqual([OTHER_ID],
+                         self.ops.manage_image_cache(self.ctxt, []))
+        self.assertEqual(2, self.client.count('image_delete'))
+        self.assertIn(IMAGE_ID, self.repo.images)
+
+    def test_deleted_image_root_size_asked_again(self):
+        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
+        self.ops.ensure_image(self.ctxt, self.meta(OTHER_ID))
+        self.ops._last_used.clear()
+        self.ops.manage_image_cache(self.ctxt, [])
+        self.repo.add(OTHER_ID)
+        del self.client.calls[:]
+        self.ops.root_disk_size(OTHER_ID)
+        self.assertEqual(['image_get_root_disk_size'],
+                         self.client.api_names())
+
+    def test_sweeps_leftover_temporary_files(self):
+        os.makedirs(self.tmp_path)
+        old = self.now - 2 * 24 * 3600
+
+        def make(name, mtime):
+            path = os.path.join(self.tmp_path, name)
+            with open(path, 'wb') as f:
+                f.write(b'x')
+            os.utime(path, (mtime, mtime))
+            return path
+        leftover = make('nova-zvm-image-abc', old)
+        recent = make('nova-zvm-cfgdrive-def.iso', self.now)
+        foreign = make(IMAGE_ID, old)       # e.g. the in-tree driver's
+        in_use = image.new_tmp_file('snapshot')
+        os.utime(in_use, (old, old))
+        self.flags(remove_unused_base_images=False, group='image_cache')
+        self.ops.manage_image_cache(self.ctxt, [])
+        self.assertFalse(os.path.exists(leftover))
+        for path in (recent, foreign, in_use):
+            self.assertTrue(os.path.exists(path), path)
+        image.remove_tmp_file(in_use)
+
+    def test_sweep_without_tmp_dir(self):
+        self.assertEqual([], image.sweep_tmp_files())
+        self.assertFalse(os.path.exists(self.tmp_path))
+
+
+class TmpFileTestCase(ImageTestBase):
+
+    def test_unique_names(self):
+        paths = {image.new_tmp_file('image') for _i in range(5)}
+        self.assertEqual(5, len(paths))
+        for path in paths:
+            self.assertTrue(os.path.basename(path).startswith(
+                'nova-zvm-image-'))
+            image.remove_tmp_file(path)
+        self.assertEqual([], self.tmp_files())
+
+    def test_remove_missing_is_quiet(self):
+        image.remove_tmp_file(os.path.join(self.tmp, 'nope'))
+        image.remove_tmp_file(None)
+
+    def test_file_md5_streams(self):
+        path = os.path.join(self.tmp, 'f')
+        with open(path, 'wb') as f:
+            f.write(CONTENT * 300)      # several chunks
+        self.assertEqual(md5(CONTENT * 300), image.file_md5(path))

@@ -1,0 +1,570 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Images on z/VM: the connector's image repository as Nova's image cache.
+
+:class:`ImageOps` is the driver's image cache, snapshot and cache ageing.
+
+Naming
+    An image deployed by this driver is imported into the connector's image
+    repository under its Glance image id, once, on first use; later spawns
+    deploy it from there. Images with other names (imported by hand, by other
+    tools) are never changed or deleted here.
+
+Cost in connector requests
+    * :meth:`ImageOps.ensure_image`: 1 (``image_query``) when the image is
+      in the repository; 2 on first use (``image_query``, ``image_import``)
+      plus the Glance download. No result is cached across calls: an image
+      deleted from the repository behind Nova's back is imported again by the
+      next spawn instead of failing its deploy.
+    * :meth:`ImageOps.root_disk_size`: 0 after :meth:`ensure_image` found
+      the image in this process (the size came with ``image_query``; the
+      data of a Glance image never changes), 1 otherwise.
+    * :meth:`ImageOps.snapshot`: 3 (``guest_capture``, ``image_export``,
+      ``image_delete``) plus the Glance upload.
+    * :meth:`ImageOps.manage_image_cache`: 0 when
+      ``[image_cache] remove_unused_base_images`` is off, else 1
+      (``image_query`` for all images) plus one ``image_delete`` per image
+      removed.
+
+Locking
+    Import is serialised per image (an in-process lock whose name holds the
+    image id), never globally: two spawns of one image import it once, the
+    second waits and reuses it; spawns of different images download and
+    import in parallel.
+
+Files
+    The connector and nova-compute share the file system (see
+    ``doc/source/contributor/architecture.rst``): images to import, exported
+    snapshots and config drives are exchanged as ``file://`` paths under
+    ``[zvm] image_tmp_path``, created if absent (owner and group only). Every
+    file has a unique name (``mkstemp``) and is removed by the operation that
+    made it, on success and on failure; leftovers of a crashed nova-compute
+    are swept by :meth:`ImageOps.manage_image_cache`. Files are created
+    readable (the export target also writable) by nova-compute's group, never
+    by others: the connector must run as nova-compute's user or in its group.
+"""
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import time
+
+from oslo_concurrency import lockutils
+from oslo_log import log as logging
+from oslo_utils import excutils
+
+from nova.compute import task_states
+import nova.conf
+from nova import exception
+from nova.i18n import _
+from nova.image import glance
+from nova import objects
+from nova.objects import fields as obj_fields
+from nova.virt import images
+
+from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
+from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import names
+
+LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
+
+# Names of the per-image locks; the image id is appended.
+LOCK_PREFIX = 'nova-zvm-image-'
+
+# Every temporary file of this driver starts with this prefix, so that the
+# sweep of leftovers never touches anything else in image_tmp_path.
+TMP_PREFIX = 'nova-zvm-'
+# A file of ours left in image_tmp_path is only swept once this old and not
+# in use in this process: the age protects the files of another process
+# sharing the directory, whose longest operation is bounded by the
+# connector's long_read_timeout (an hour by default).
+TMP_SWEEP_AGE = 24 * 3600
+
+# Images this driver imports are named by their Glance id; Glance ids are
+# canonical lower-case UUIDs.
+GLANCE_ID_RE = re.compile(
+    r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
+
+# The connector's REST schema accepts only an MD5 hex digest as md5sum.
+MD5_RE = re.compile(r'^[0-9a-fA-F]{32}$')
+
+# The connector's answer to image_import of a name it already holds:
+# overallRC 300, modID 40 (image), rs 13.
+IMAGE_MODID = 40
+RS_IMAGE_EXISTS = 13
+
+CHUNK = 1024 * 1024
+
+# Paths of the temporary files in use in this process (the sweep skips them).
+_live_files = set()
+_live_files_lock = threading.Lock()
+
+
+# -- temporary files, shared with configdrive.py ----------------------------
+
+def tmp_dir():
+    """``[zvm] image_tmp_path``, created if absent (mode 0750 at most).
+
+    Nova's in-tree driver never creates it, so its first download fails on a
+    new host.
+    """
+    path = CONF.zvm.image_tmp_path
+    # The connector reaches the files through nova-compute's group; others
+    # have no business there (config drives hold the admin password).
+    os.makedirs(path, mode=0o750, exist_ok=True)
+    return path
+
+
+def new_tmp_file(kind, suffix='', mode=0o640):
+    """Create an empty file with a unique name in image_tmp_path.
+
+    :param kind: short word in the name (``image``, ``snapshot``, ...)
+    :param mode: permission bits; the default lets the group (the connector)
+        read the file
+    :returns: the file's absolute path
+    """
+    fd, path = tempfile.mkstemp(prefix='%s%s-' % (TMP_PREFIX, kind),
+                                suffix=suffix, dir=tmp_dir())
+    try:
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+    path = os.path.abspath(path)
+    with _live_files_lock:
+        _live_files.add(path)
+    return path
+
+
+def remove_tmp_file(path):
+    """Remove a file; a missing one is not an error, nor is any failure.
+
+    Called on cleanup paths, where raising would hide the original error.
+    """
+    if not path:
+        return
+    with _live_files_lock:
+        _live_files.discard(os.path.abspath(path))
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        LOG.warning("Could not remove temporary file %(path)s: %(err)s",
+                    {'path': path, 'err': err})
+
+
+def sweep_tmp_files(now=None):
+    """Remove this driver's leftover temporary files (crash leftovers).
+
+    :returns: the paths removed
+    """
+    path = CONF.zvm.image_tmp_path
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return removed
+    with _live_files_lock:
+        live = set(_live_files)
+    for entry in entries:
+        if not entry.name.startswith(TMP_PREFIX):
+            continue
+        full = os.path.abspath(entry.path)
+        try:
+            if (not entry.is_file(follow_symlinks=False) or full in live or
+                    now - entry.stat(follow_symlinks=False).st_mtime <
+                    TMP_SWEEP_AGE):
+                continue
+        except FileNotFoundError:
+            continue
+        LOG.info("Removing leftover temporary file %s", full)
+        remove_tmp_file(full)
+        removed.append(full)
+    return removed
+
+
+def file_md5(path):
+    """MD5 hex digest of a file, read in chunks."""
+    # Not a security use: the connector compares it after its copy. FIPS
+    # systems refuse md5() unless told so.
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, 'rb') as f:
+        for chunk in iter(lambda: f.read(CHUNK), b''):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def required_os_distro(image_meta):
+    """The image's ``os_distro`` property, refused when absent or blank."""
+    distro = image_meta.properties.get('os_distro')
+    if not distro or not distro.strip():
+        image_id = (image_meta.id if image_meta.obj_attr_is_set('id')
+                    else None)
+        raise exception.InvalidInput(reason=_(
+            "The os_distro image property is required by z/VM to deploy "
+            "and configure a guest (for example rhel9.2, sles15.5, "
+            "ubuntu22.04); image %s has none.") % image_id)
+    return distro.strip()
+
+
+def _image_id(image_meta):
+    if not image_meta.obj_attr_is_set('id') or not image_meta.id:
+        # A server booted from a volume has no image to deploy.
+        raise exception.InvalidImageRef(image_href=None)
+    return image_meta.id
+
+
+def _disk_type(os_distro):
+    """The connector's ``disk_type`` for an image, or None if not needed.
+
+    The connector needs it for RHCOS images only; it is the type of the
+    disk pool this host deploys to.
+    """
+    if not os_distro.lower().startswith('rhcos'):
+        return None
+    pool = CONF.zvm.disk_pool
+    if not pool:
+        raise exception.InvalidInput(reason=_(
+            "RHCOS images need the disk type (DASD or SCSI) of the disk pool "
+            "they are deployed to; set [zvm] disk_pool on this host."))
+    return 'DASD' if pool.split(':')[0].upper() == 'ECKD' else 'SCSI'
+
+
+def _glance_md5(image_meta):
+    checksum = (image_meta.checksum if image_meta.obj_attr_is_set('checksum')
+                else None)
+    if checksum and MD5_RE.match(checksum):
+        return checksum.lower()
+    return None
+
+
+def _image_exists_error(err):
+    return (getattr(err, 'modID', None) == IMAGE_MODID and
+            getattr(err, 'rs', None) == RS_IMAGE_EXISTS)
+
+
+def _ref_to_id(image_ref):
+    # image_ref is normally an id; old instances may hold a Glance URL.
+    return str(image_ref).rstrip('/').rsplit('/', 1)[-1]
+
+
+class ImageOps(object):
+    """The connector's image repository used as Nova's image cache.
+
+    :param client: a ``ConnectorClient`` (``call(api_name, *args,
+        **kwargs)``)
+    """
+
+    def __init__(self, client):
+        self._client = client
+        # image name -> the connector's disk_size_units ('3339:CYL'), from
+        # image_query. The data of a Glance image never changes, so neither
+        # does its size, even if the image is deleted and imported again.
+        self._disk_units = {}
+        # image name -> time.monotonic() of the last ensure_image: the cache
+        # ageing never removes an image a spawn here may be deploying.
+        self._last_used = {}
+
+    # -- deploy images --------------------------------------------------------
+
+    def ensure_image(self, context, image_meta, trusted_certs=None):
+        """Make sure the image is in the connector's repository.
+
+        Imports it from Glance on first use. Refuses an image without
+        ``os_distro`` before any request.
+
+        :param image_meta: ``nova.objects.ImageMeta`` of the image to deploy
+        :param trusted_certs: the instance's ``trusted_certs``, checked
+            against the image's signature during the download
+        :returns: the image's name in the repository (its Glance id)
+        :raises: InvalidInput (no os_distro), InvalidImageRef (no image id),
+            nova ImageNotFound (not in Glance), ConnectorError
+        """
+        return self._ensure(context, image_meta, trusted_certs)[0]
+
+    def cache_image(self, context, image_id):
+        """Pre-cache an image (ComputeDriver.cache_image).
+
+        :returns: True if it was imported, False if it was there already
+        """
+        image_meta = objects.ImageMeta.from_dict(
+            images.get_info(context, image_id))
+        return self._ensure(context, image_meta, None)[1]
+
+    def _ensure(self, context, image_meta, trusted_certs):
+        os_distro = required_os_distro(image_meta)
+        image_id = _image_id(image_meta)
+        disk_type = _disk_type(os_distro)
+        with lockutils.lock(LOCK_PREFIX + image_id):
+            self._last_used[image_id] = time.monotonic()
+            info = self._query(image_id)
+            if info is not None and self._usable(info):
+                return image_id, False
+            self._import(context, image_meta, image_id, os_distro,
+                         disk_type, trusted_certs)
+            self._last_used[image_id] = time.monotonic()
+            return image_id, True
+
+    def _query(self, image_id):
+        try:
+            answer = self._client.call('image_query', imagename=image_id)
+        except zvm_exc.ImageNotFound:
+            return None
+        if not answer:
+            return None
+        info = answer[0]
+        if info.get('disk_size_units'):
+            self._disk_units[image_id] = info['disk_size_units']
+        return info
+
+    def _usable(self, info):
+        # The connector answers -1 when the image's record exists but its
+        # file is gone from the repository: deploying it would fail.
+        if info.get('last_access_time') == -1:
+            LOG.warning("Image %s is registered in the connector but its "
+                        "disk file is missing; importing it again",
+                        info.get('imagename'))
+            self._delete(info.get('imagename'))
+            return False
+        return True
+
+    def _import(self, context, image_meta, image_id, os_distro, disk_type,
+                trusted_certs):
+        started = time.monotonic()
+        path = new_tmp_file('image')
+        try:
+            images.fetch(context, image_id, path, trusted_certs=trusted_certs)
+            downloaded = time.monotonic()
+            size = os.path.getsize(path)
+            # Glance's checksum makes the connector verify the whole way
+            # from Glance; without one, at least its own copy is verified.
+            md5sum = _glance_md5(image_meta) or file_md5(path)
+            meta = {'os_version': os_distro, 'md5sum': md5sum}
+            if disk_type:
+                meta['disk_type'] = disk_type
+            LOG.info("Importing image %(id)s (%(size)d bytes, os_distro "
+                     "%(distro)s) into the connector; downloaded from Glance "
+                     "in %(secs).1f seconds",
+                     {'id': image_id, 'size': size, 'distro': os_distro,
+                      'secs': downloaded - started})
+            try:
+                self._client.call('image_import', image_id, 'file://' + path,
+                                  meta)
+            except zvm_exc.ConnectorError as err:
+                if _image_exists_error(err):
+                    # Another compute service sharing this connector
+                    # imported it meanwhile: theirs is as good as ours.
+                    LOG.info("Image %s was imported by someone else "
+                             "meanwhile; using it", image_id)
+                    return
+                with excutils.save_and_reraise_exception():
+                    LOG.error("Import of image %(id)s failed: %(err)s",
+                              {'id': image_id, 'err': err})
+                    # The connector may have registered part of it.
+                    self._delete(image_id)
+            except Exception:
+                with excutils.save_and_reraise_exception():
+                    self._delete(image_id)
+        finally:
+            remove_tmp_file(path)
+        LOG.info("Imported image %(id)s in %(secs).1f seconds (download and "
+                 "import)", {'id': image_id,
+                             'secs': time.monotonic() - started})
+
+    def root_disk_size(self, image_name):
+        """Root disk size of an image, in its own units (cylinders/blocks).
+
+        What ``guest_create`` takes for a flavor with ``root_gb`` 0.
+
+        :returns: the size as a string of digits, e.g. ``'3339'``
+        """
+        units = self._disk_units.get(image_name)
+        if units:
+            return units.split(':')[0]
+        return str(self._client.call('image_get_root_disk_size', image_name))
+
+    def _delete(self, image_name):
+        """Delete an image from the repository; never raises.
+
+        Used on cleanup paths, where raising would hide the original error.
+        :returns: True if the image is gone
+        """
+        try:
+            self._client.call('image_delete', image_name)
+        except zvm_exc.ImageNotFound:
+            pass
+        except Exception as err:
+            LOG.warning("Could not delete image %(name)s from the connector's "
+                        "repository: %(err)s", {'name': image_name,
+                                                'err': err})
+            return False
+        self._disk_units.pop(image_name, None)
+        return True
+
+    # -- snapshot -------------------------------------------------------------
+
+    def snapshot(self, context, instance, image_id, update_task_state):
+        """Capture a guest and upload it to the Glance image ``image_id``.
+
+        The Glance image is not deleted here on failure: Nova's compute
+        manager does that (``delete_image_on_error`` on snapshot and backup,
+        and for a guest that disappeared), so doing it here too would delete
+        it twice. The captured image is always deleted from the connector's
+        repository, on success too: a snapshot is a new Glance image, never
+        one this host deploys from the cache yet.
+
+        Connector requests: guest_capture, image_export, image_delete.
+        """
+        userid = names.userid(instance)
+        image_service, image_id = glance.get_remote_image_service(
+            context, image_id)
+        update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
+        started = time.monotonic()
+        path = None
+        try:
+            self._capture_step('guest_capture', image_id, userid,
+                               image_id)
+            captured = time.monotonic()
+            LOG.info("Captured guest %(uid)s as image %(id)s in "
+                     "%(secs).1f seconds",
+                     {'uid': userid, 'id': image_id,
+                      'secs': captured - started}, instance=instance)
+            # The connector writes the file: group-writable for it.
+            path = new_tmp_file('snapshot', mode=0o660)
+            exported = self._capture_step('image_export', image_id,
+                                          image_id, 'file://' + path)
+            update_task_state(task_state=task_states.IMAGE_UPLOADING,
+                              expected_state=task_states.IMAGE_PENDING_UPLOAD)
+            meta = self._snapshot_meta(instance, exported or {})
+            size = os.path.getsize(path)
+            # Binary and streamed: the image is a disk, possibly many GB.
+            with open(path, 'rb') as data:
+                image_service.update(context, image_id, meta, data,
+                                     purge_props=False)
+            LOG.info("Uploaded snapshot %(id)s (%(size)d bytes) to Glance; "
+                     "snapshot took %(secs).1f seconds",
+                     {'id': image_id, 'size': size,
+                      'secs': time.monotonic() - started},
+                     instance=instance)
+        except Exception as err:
+            with excutils.save_and_reraise_exception():
+                LOG.error("Snapshot of guest %(uid)s to image %(id)s "
+                          "failed: %(err)s",
+                          {'uid': userid, 'id': image_id, 'err': err},
+                          instance=instance)
+        finally:
+            remove_tmp_file(path)
+            # Also after a failed capture: it may have left an image behind.
+            self._delete(image_id)
+
+    def _capture_step(self, api, image_id, *args):
+        try:
+            return self._client.call(api, *args)
+        except zvm_exc.ImageNotFound as err:
+            # Nova's manager takes ImageNotFound from snapshot() for "the
+            # Glance image is gone" and then leaves the Glance image alone;
+            # this one is the connector's, so fail like any other error.
+            raise exception.NovaException(
+                _("%(api)s failed: the connector has no image %(id)s: "
+                  "%(err)s") % {'api': api, 'id': image_id, 'err': err})
+
+    @staticmethod
+    def _snapshot_meta(instance, exported):
+        os_distro = (exported.get('os_version') or
+                     (instance.system_metadata or {}).get('image_os_distro'))
+        properties = {
+            'image_location': 'snapshot',
+            'image_state': 'available',
+            'owner_id': instance.project_id,
+            'architecture': obj_fields.Architecture.S390X,
+            'hypervisor_type': obj_fields.HVType.ZVM,
+        }
+        if os_distro:
+            properties['os_distro'] = os_distro
+        # No 'status': it is read-only in Glance v2 (Nova drops it anyway).
+        return {'disk_format': 'raw',
+                'container_format': 'bare',
+                'properties': properties}
+
+    # -- cache ageing ---------------------------------------------------------
+
+    def manage_image_cache(self, context, all_instances):
+        """Remove images no instance uses from the connector's repository.
+
+        Honours ``[image_cache] remove_unused_base_images`` and
+        ``remove_unused_original_minimum_age_seconds`` (measured from the
+        image's last access in the repository, as the connector reports it).
+        Only images named by a Glance id are considered. Also sweeps this
+        driver's leftover temporary files.
+
+        :param all_instances: the instances of the hosts sharing this cache
+            (Nova's compute manager passes them)
+        :returns: the names of the images deleted
+        """
+        sweep_tmp_files()
+        if not CONF.image_cache.remove_unused_base_images:
+            LOG.debug("[image_cache] remove_unused_base_images is off; "
+                      "keeping all images")
+            return []
+        in_use = {_ref_to_id(inst.image_ref) for inst in all_instances
+                  if inst.image_ref}
+        min_age = CONF.image_cache.remove_unused_original_minimum_age_seconds
+        now = time.time()
+        deleted = []
+        for info in self._client.call('image_query') or []:
+            name = info.get('imagename')
+            if not name or not GLANCE_ID_RE.match(name) or name in in_use:
+                continue
+            if not self._old_enough(info, now, min_age):
+                continue
+            deleted.extend(self._age_out(name, min_age))
+        return deleted
+
+    def _old_enough(self, info, now, min_age):
+        name = info['imagename']
+        used_here = self._last_used.get(name)
+        if (used_here is not None and
+                time.monotonic() - used_here < min_age):
+            # A spawn in this process found or imported it: its instance
+            # may not have been in all_instances yet.
+            return False
+        atime = info.get('last_access_time')
+        if atime == -1:
+            # Record without a file: no spawn can use it as it is.
+            return True
+        try:
+            atime = float(atime)
+        except (TypeError, ValueError):
+            LOG.debug("Image %(name)s has no usable last access time "
+                      "(%(atime)r); keeping it", {'name': name,
+                                                  'atime': atime})
+            return False
+        return now - atime >= min_age
+
+    def _age_out(self, name, min_age):
+        # Under the image's lock: not while a spawn here imports it.
+        with lockutils.lock(LOCK_PREFIX + name):
+            used_here = self._last_used.get(name)
+            if (used_here is not None and
+                    time.monotonic() - used_here < min_age):
+                return []
+            LOG.info("Removing image %s, unused on this host, from the "
+                     "connector's repository", name)
+            if not self._delete(name):
+                return []
+            self._last_used.pop(name, None)
+            return [name]
