@@ -1,0 +1,234 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Tests of the transport file: real ISO9660 images, read back."""
+
+import io
+import logging
+import os
+import stat
+import sys
+
+import fixtures
+from oslo_concurrency import processutils
+from oslo_serialization import base64
+from oslo_serialization import jsonutils
+import pycdlib
+
+from nova import context
+from nova import exception
+from nova.network import model as network_model
+from nova import objects
+from nova import test
+from nova.tests.unit import fake_instance
+
+from nova_zvm.virt.zvm import configdrive
+
+PASSWORD = 'Sup3r-s3cret-pw'
+HOSTNAME = 'web-01'
+
+
+def pycdlib_genisoimage():
+    """pycdlib's genisoimage, installed next to this Python."""
+    return os.path.join(os.path.dirname(sys.executable),
+                        'pycdlib-genisoimage')
+
+
+def make_network_info():
+    subnet = network_model.Subnet(
+        cidr='10.0.0.0/24',
+        gateway=network_model.IP(address='10.0.0.1', type='gateway'),
+        ips=[network_model.FixedIP(address='10.0.0.5')],
+        dns=[network_model.IP(address='10.0.0.2')])
+    network = network_model.Network(id='net-1', bridge='br0',
+                                    label='private', subnets=[subnet])
+    vif = network_model.VIF(id='port-1', address='fa:16:3e:00:00:01',
+                            network=network, type='ovs', active=True)
+    return network_model.NetworkInfo([vif])
+
+
+def read_iso(path):
+    """{path: bytes} of every file of an ISO9660 image, and its label."""
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        files = {}
+        for dirname, _dirs, names in iso.walk(rr_path='/'):
+            for name in names:
+                full = os.path.join(dirname, name)
+                out = io.BytesIO()
+                iso.get_file_from_iso_fp(out, rr_path=full)
+                files[full] = out.getvalue()
+        label = iso.pvd.volume_identifier.decode().strip()
+    finally:
+        iso.close()
+    return label, files
+
+
+class ConfigDriveTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(ConfigDriveTestCase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.tmp_path = os.path.join(self.tmp, 'images')
+        self.flags(image_tmp_path=self.tmp_path, group='zvm')
+        self.flags(config_drive_format='iso9660')
+        if not os.path.exists(pycdlib_genisoimage()):
+            self.skipTest('pycdlib-genisoimage is not installed')
+        self.flags(mkisofs_cmd=pycdlib_genisoimage())
+        # The metadata looks up security groups in Neutron.
+        self.useFixture(fixtures.MockPatch(
+            'nova.network.security_group_api.get_instance_security_groups',
+            return_value=[{'name': 'default'}]))
+        # ... and the block device mappings in the database.
+        self.useFixture(fixtures.MockPatch(
+            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
+            return_value=objects.BlockDeviceMappingList(objects=[])))
+        self.ctxt = context.get_admin_context()
+        self.instance = fake_instance.fake_instance_obj(
+            self.ctxt, id=1, hostname=HOSTNAME, config_drive=False,
+            user_data=None, key_name=None, key_data=None,
+            launched_at=None)
+        # Lazy-loaded fields would need the database.
+        self.instance.metadata = {}
+        self.instance.system_metadata = {}
+        self.instance.ec2_ids = objects.EC2Ids(
+            instance_id='i-00000001', ami_id='ami-00000001',
+            kernel_id=None, ramdisk_id=None)
+        self.instance.keypairs = objects.KeyPairList(objects=[])
+        self.instance.device_metadata = None
+        self.instance.numa_topology = None
+        self.nw_info = make_network_info()
+
+    def _make(self, injected_files=None, password=PASSWORD, **kw):
+        return configdrive.make_transport_file(
+            self.ctxt, self.instance, injected_files or [], self.nw_info,
+            password, **kw)
+
+    def _meta_data(self, files):
+        return jsonutils.loads(files['/openstack/latest/meta_data.json'])
+
+    def test_builds_real_config_drive(self):
+        path = self._make()
+        self.assertTrue(path.startswith(self.tmp_path + os.sep))
+        label, files = read_iso(path)
+        self.assertEqual('config-2', label)
+        md = self._meta_data(files)
+        self.assertEqual(self.instance.uuid, md['uuid'])
+        # Nova appends [api] dhcp_domain.
+        self.assertEqual(HOSTNAME + '.novalocal', md['hostname'])
+        self.assertIn('/openstack/latest/network_data.json', files)
+        self.assertNotIn('/openstack/latest/user_data', files)
+
+    def test_admin_password_is_delivered_in_the_drive(self):
+        _label, files = read_iso(self._make())
+        self.assertEqual(PASSWORD, self._meta_data(files)['admin_pass'])
+
+    def test_no_password_no_admin_pass(self):
+        _label, files = read_iso(self._make(password=None))
+        self.assertNotIn('admin_pass', self._meta_data(files))
+
+    def test_user_data_when_given(self):
+        self.instance.user_data = base64.encode_as_text(b'#cloud-config\n')
+        _label, files = read_iso(self._make())
+        self.assertEqual(b'#cloud-config\n',
+                         files['/openstack/latest/user_data'])
+
+    def test_network_data_describes_the_port(self):
+        _label, files = read_iso(self._make())
+        nd = jsonutils.loads(files['/openstack/latest/network_data.json'])
+        self.assertEqual('fa:16:3e:00:00:01',
+                         nd['links'][0]['ethernet_mac_address'])
+        self.assertEqual('10.0.0.5', nd['networks'][0]['ip_address'])
+
+    def test_injected_files_and_extra_md(self):
+        path = self._make(injected_files=[('/etc/motd', b'hello z\n')],
+                          extra_md={'zvm': 'yes'})
+        _label, files = read_iso(path)
+        md = self._meta_data(files)
+        self.assertEqual('yes', md['zvm'])
+        self.assertEqual('/etc/motd', md['files'][0]['path'])
+        content = '/openstack' + md['files'][0]['content_path']
+        self.assertEqual(b'hello z\n', files[content])
+
+    def test_built_without_config_drive_request(self):
+        # z/VM guests configure themselves from it at first boot: built
+        # although neither Nova's option nor the server asks for one.
+        self.flags(force_config_drive=False)
+        self.instance.config_drive = False
+        self.assertTrue(os.path.isfile(self._make()))
+
+    def test_creates_missing_tmp_dir_private(self):
+        self.assertFalse(os.path.exists(self.tmp_path))
+        path = self._make()
+        mode = stat.S_IMODE(os.stat(self.tmp_path).st_mode)
+        self.assertEqual(0, mode & stat.S_IRWXO)
+        self.assertEqual(0, stat.S_IMODE(os.stat(path).st_mode) &
+                         (stat.S_IRWXO | stat.S_IWGRP | stat.S_IXGRP))
+
+    def test_unique_paths(self):
+        paths = {self._make() for _i in range(3)}
+        self.assertEqual(3, len(paths))
+        self.assertEqual(3, len(os.listdir(self.tmp_path)))
+
+    def test_vfat_refused(self):
+        self.flags(config_drive_format='vfat')
+        self.assertRaises(exception.ConfigDriveUnsupportedFormat, self._make)
+        self.assertFalse(os.path.exists(self.tmp_path) and
+                         os.listdir(self.tmp_path))
+
+    def test_mkisofs_failure_leaves_no_file(self):
+        self.flags(mkisofs_cmd='false')
+        self.assertRaises(processutils.ProcessExecutionError, self._make)
+        self.assertEqual([], os.listdir(self.tmp_path))
+
+    def test_password_never_logged(self):
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        with configdrive.transport_file(self.ctxt, self.instance, [],
+                                        self.nw_info, PASSWORD):
+            pass
+        self.assertIn('Built config drive', logger.output)
+        self.assertIn(self.tmp_path, logger.output)
+        self.assertNotIn(PASSWORD, logger.output)
+
+    def test_password_not_logged_on_failure(self):
+        logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
+        self.flags(mkisofs_cmd='false')
+        self.assertRaises(processutils.ProcessExecutionError, self._make)
+        self.assertIn('Building the config drive', logger.output)
+        self.assertNotIn(PASSWORD, logger.output)
+
+    def test_remove_ignores_missing(self):
+        path = self._make()
+        configdrive.remove(path)
+        self.assertFalse(os.path.exists(path))
+        configdrive.remove(path)
+        configdrive.remove(None)
+
+    def test_transport_file_removed_after_use(self):
+        with configdrive.transport_file(self.ctxt, self.instance, [],
+                                        self.nw_info, PASSWORD) as path:
+            self.assertTrue(os.path.isfile(path))
+        self.assertFalse(os.path.exists(path))
+
+    def test_transport_file_removed_on_error(self):
+        paths = []
+
+        def deploy():
+            with configdrive.transport_file(self.ctxt, self.instance, [],
+                                            self.nw_info, PASSWORD) as path:
+                paths.append(path)
+                raise exception.NovaException('deploy failed')
+
+        self.assertRaises(exception.NovaException, deploy)
+        self.assertFalse(os.path.exists(paths[0]))
+        self.assertEqual([], os.listdir(self.tmp_path))
