@@ -30,7 +30,9 @@ Cost in connector requests
       the image in this process (the size came with ``image_query``; the
       data of a Glance image never changes), 1 otherwise.
     * :meth:`ImageOps.snapshot`: 3 (``guest_capture``, ``image_export``,
-      ``image_delete``) plus the Glance upload.
+      ``image_delete``) plus the Glance upload. The capture holds one of the
+      ``[zvm] max_concurrent_deploy_capture`` slots
+      (:meth:`ImageOps.deploy_capture_slot`, for deploys too).
     * :meth:`ImageOps.manage_image_cache`: 0 when
       ``[image_cache] remove_unused_base_images`` is off, else 1
       (``image_query`` for all images) plus one ``image_delete`` per image
@@ -54,6 +56,7 @@ Files
     by others: the connector must run as nova-compute's user or in its group.
 """
 
+import contextlib
 import hashlib
 import os
 import re
@@ -72,6 +75,7 @@ from nova.i18n import _
 from nova.image import glance
 from nova import objects
 from nova.objects import fields as obj_fields
+from nova import utils as nova_utils
 from nova.virt import images
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
@@ -278,6 +282,19 @@ class ImageOps(object):
         # image name -> time.monotonic() of the last ensure_image: the cache
         # ageing never removes an image a spawn here may be deploying.
         self._last_used = {}
+        self._deploy_capture = threading.BoundedSemaphore(
+            CONF.zvm.max_concurrent_deploy_capture)
+
+    @contextlib.contextmanager
+    def deploy_capture_slot(self):
+        """Hold one of ``[zvm] max_concurrent_deploy_capture`` slots.
+
+        Wrap each ``guest_deploy`` and ``guest_capture`` in it: the
+        connector refuses more at once than its own limit with "busy", and
+        these long calls are never retried.
+        """
+        with self._deploy_capture:
+            yield
 
     # -- deploy images --------------------------------------------------------
 
@@ -352,7 +369,9 @@ class ImageOps(object):
             size = os.path.getsize(path)
             # Glance's checksum makes the connector verify the whole way
             # from Glance; without one, at least its own copy is verified.
-            md5sum = _glance_md5(image_meta) or file_md5(path)
+            md5sum = (_glance_md5(image_meta) or
+                      # Hashing GBs must not stall eventlet's hub.
+                      nova_utils.tpool_wrap(file_md5)(path))
             meta = {'os_version': os_distro, 'md5sum': md5sum}
             if disk_type:
                 meta['disk_type'] = disk_type
@@ -436,8 +455,9 @@ class ImageOps(object):
         started = time.monotonic()
         path = None
         try:
-            self._capture_step('guest_capture', image_id, userid,
-                               image_id)
+            with self.deploy_capture_slot():
+                self._capture_step('guest_capture', image_id, userid,
+                                   image_id)
             captured = time.monotonic()
             LOG.info("Captured guest %(uid)s as image %(id)s in "
                      "%(secs).1f seconds",

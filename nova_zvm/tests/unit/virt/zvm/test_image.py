@@ -650,6 +650,72 @@ class SnapshotTestCase(ImageTestBase):
         self.assertEqual([], self.tmp_files())
 
 
+class DeployCaptureSlotTestCase(ImageTestBase):
+    """[zvm] max_concurrent_deploy_capture bounds captures (and deploys)."""
+
+    def _snapshot_thread(self, instance_id, snap_id, errors):
+        instance = fake_instance.fake_instance_obj(self.ctxt, id=instance_id)
+        self.glance.create(self.ctxt, {'id': snap_id, 'name': 's',
+                                       'status': 'queued'})
+
+        def run():
+            try:
+                self.ops.snapshot(self.ctxt, instance, snap_id,
+                                  lambda *a, **k: None)
+            except Exception as err:
+                errors.append(err)
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    def _two_captures(self, limit):
+        self.flags(max_concurrent_deploy_capture=limit, group='zvm')
+        self.ops = image.ImageOps(self.client)
+        capturing = threading.Event()
+        release = threading.Event()
+        concurrent = []
+        running = []
+
+        def capture(userid, name):
+            running.append(userid)
+            concurrent.append(len(running))
+            capturing.set()
+            self.assertTrue(release.wait(10))
+            running.remove(userid)
+            self.repo.capture(userid, name)
+        self.client.answers['guest_capture'] = capture
+        errors = []
+        first = self._snapshot_thread(1, SNAP_ID, errors)
+        self.assertTrue(capturing.wait(10))
+        second = self._snapshot_thread(2, OTHER_ID, errors)
+        time.sleep(0.2)
+        started_while_busy = self.client.count('guest_capture')
+        release.set()
+        first.join(10)
+        second.join(10)
+        self.assertEqual([], errors)
+        self.assertEqual(2, self.client.count('guest_capture'))
+        return started_while_busy, max(concurrent)
+
+    def test_limit_one_serialises_captures(self):
+        self.assertEqual((1, 1), self._two_captures(1))
+
+    def test_captures_run_in_parallel_below_limit(self):
+        self.assertEqual((2, 2), self._two_captures(2))
+
+    def test_slot_released_on_failure(self):
+        self.flags(max_concurrent_deploy_capture=1, group='zvm')
+        self.ops = image.ImageOps(self.client)
+        self.client.answers['guest_capture'] = failure(
+            'guest_capture', 300, 10, 5, args=('OS000001', SNAP_ID))
+        instance = fake_instance.fake_instance_obj(self.ctxt, id=1)
+        self.assertRaises(zvm_exc.ConnectorError, self.ops.snapshot,
+                          self.ctxt, instance, SNAP_ID,
+                          lambda *a, **k: None)
+        # Free again (a leaked slot would block every later capture).
+        self.assertTrue(self.ops._deploy_capture.acquire(blocking=False))
+
+
 class ManageImageCacheTestCase(ImageTestBase):
 
     OLD = 7 * 24 * 3600
