@@ -23,9 +23,11 @@ Naming
 Cost in connector requests
     * :meth:`ImageOps.ensure_image`: 1 (``image_query``) when the image is
       in the repository; 2 on first use (``image_query``, ``image_import``)
-      plus the Glance download. No result is cached across calls: an image
-      deleted from the repository behind Nova's back is imported again by the
-      next spawn instead of failing its deploy.
+      plus the Glance download; one ``image_delete`` more when an import
+      fails or the repository holds a record whose file is gone. No result
+      is cached across calls: an image deleted from the repository behind
+      Nova's back is imported again by the next spawn instead of failing its
+      deploy.
     * :meth:`ImageOps.root_disk_size`: 0 after :meth:`ensure_image` found
       the image in this process (the size came with ``image_query``; the
       data of a Glance image never changes), 1 otherwise.
