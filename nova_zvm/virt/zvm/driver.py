@@ -226,6 +226,10 @@ class ZVMDriver(driver.ComputeDriver):
         self._image.snapshot(context, instance, image_id, update_task_state)
 
     @zvm_exc.translate
+    def cache_image(self, context, image_id):
+        return self._image.cache_image(context, image_id)
+
+    @zvm_exc.translate
     def manage_image_cache(self, context, all_instances):
         self._image.manage_image_cache(context, all_instances)
 

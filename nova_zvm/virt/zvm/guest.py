@@ -26,7 +26,6 @@ from nova.compute import power_state
 import nova.conf
 from nova import context as nova_context
 from nova import exception
-from nova.i18n import _
 from nova import objects
 from nova.objects import diagnostics
 from nova.virt import driver as virt_driver
@@ -35,6 +34,7 @@ from nova.virt import hardware
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 
@@ -45,17 +45,6 @@ ROOT_VDEV = '0100'
 POWER_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
 # Nova tails what it shows; keep the answer bounded like other drivers do.
 MAX_CONSOLE_BYTES = 100 * 1024
-
-
-def os_distro_of(image_meta):
-    """The image's os_distro, required by the connector for every guest."""
-    distro = image_meta.properties.get('os_distro')
-    if not distro:
-        raise exception.InvalidInput(reason=_(
-            "z/VM needs the os_distro image property (for example rhel9.2, "
-            "sles15, ubuntu22.04) to configure the guest; image %s has "
-            "none") % image_meta.id)
-    return distro
 
 
 def ephemeral_config(disks):
@@ -187,8 +176,7 @@ class GuestOps(object):
         else:
             # Flavors with root_gb 0 take the image's own disk size
             # (cylinders or blocks, as the image was captured).
-            root_size = str(self._client.call('image_get_root_disk_size',
-                                              image_name))
+            root_size = str(self._image.root_disk_size(image_name))
         disks = [self._disk(root_size, is_boot_disk=True)]
         for eph in virt_driver.block_device_info_get_ephemerals(
                 block_device_info):
@@ -201,9 +189,10 @@ class GuestOps(object):
               admin_password, network_info, block_device_info,
               power_on=True):
         userid = names.userid(instance)
-        os_distro = os_distro_of(image_meta)
+        os_distro = image.required_os_distro(image_meta)
         started = time.monotonic()
-        image_name = self._image.ensure_image(context, image_meta)
+        image_name = self._image.ensure_image(
+            context, image_meta, trusted_certs=instance.trusted_certs)
         disks = self.disk_list(instance, image_name, block_device_info)
         with configdrive.transport_file(context, instance, injected_files,
                                         network_info, admin_password) as path:
@@ -233,8 +222,9 @@ class GuestOps(object):
 
     def _build(self, instance, userid, os_distro, image_name,
                transport_path, disks, network_info, power_on):
-        self._client.call('guest_deploy', userid, image_name,
-                          transportfiles=transport_path, vdev=ROOT_VDEV)
+        with self._image.deploy_capture_slot():
+            self._client.call('guest_deploy', userid, image_name,
+                              transportfiles=transport_path, vdev=ROOT_VDEV)
         ephemerals = ephemeral_config(disks)
         if ephemerals:
             self._client.call('guest_config_minidisks', userid, ephemerals)

@@ -81,7 +81,6 @@ UNSUPPORTED = {
     'mount_share': "virtiofs shares do not exist on z/VM",
     'umount_share': "virtiofs shares do not exist on z/VM",
     'is_share_mounted': "virtiofs shares do not exist on z/VM",
-    'cache_image': "images are imported on first use by each host",
     'attach_interface': "NICs are defined when the guest is built",
     'detach_interface': "NICs are defined when the guest is built",
     'volume_snapshot_create': "assisted volume snapshots are a libvirt "

@@ -234,6 +234,16 @@ class DriverDelegationTestCase(DriverTestBase):
             'guests_get_nic_info', 'OS000001')
         self.driver.unplug_vifs(self.instance, [{'id': 'p1'}])
 
+    def test_cache_image_imports_once(self):
+        image_id = 'a2459075-d96c-40d5-893e-577ff92e721c'
+        self.client.answers['image_query'] = [{
+            'imagename': image_id, 'imageosdistro': 'rhel9.2',
+            'disk_size_units': '10:CYL', 'last_access_time': 1.0}]
+        with mock.patch('nova.virt.images.get_info', return_value={
+                'id': image_id, 'properties': {'os_distro': 'rhel9.2'}}):
+            self.assertFalse(self.driver.cache_image(self.ctxt, image_id))
+        self.assertEqual(['image_query'], self.client.api_names())
+
     def test_cleanup_needs_no_connector(self):
         self.driver.cleanup(self.ctxt, self.instance, [])
         self.assertEqual([], self.client.calls)

@@ -52,6 +52,7 @@ class GuestTestBase(test.NoDBTestCase):
                                   vcpus=2, memory_mb=2048,
                                   extra_specs={}))
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+        self.instance.trusted_certs = None
 
 
 class GuestQueryTestCase(GuestTestBase):
@@ -217,6 +218,19 @@ class DiskListTestCase(GuestTestBase):
         self.client.answers['image_get_root_disk_size'] = '3339'
         disks = self.ops.disk_list(self.instance, IMAGE_ID, None)
         self.assertEqual('3339', disks[0]['size'])
+
+    def test_spawn_with_root_gb_zero_reuses_the_image_query(self):
+        self.instance.flavor.root_gb = 0
+        self.client.answers['image_query'] = [{
+            'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2',
+            'disk_size_units': '3339:CYL', 'last_access_time': 1.0}]
+        image_meta = objects.ImageMeta.from_dict({
+            'id': IMAGE_ID, 'properties': {'os_distro': 'rhel9.2'}})
+        name = self.ops._image.ensure_image(self.ctxt, image_meta)
+        disks = self.ops.disk_list(self.instance, name, None)
+        self.assertEqual('3339', disks[0]['size'])
+        self.assertNotIn('image_get_root_disk_size',
+                         self.client.api_names())
 
     def test_disk_pool_and_ephemerals(self):
         self.flags(disk_pool='ECKD:POOL1', group='zvm')
