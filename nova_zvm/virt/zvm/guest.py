@@ -194,6 +194,8 @@ class GuestOps(object):
         image_name = self._image.ensure_image(
             context, image_meta, trusted_certs=instance.trusted_certs)
         disks = self.disk_list(instance, image_name, block_device_info)
+        # Every z/VM guest gets one (see configdrive): say so in Nova.
+        instance.config_drive = True
         with configdrive.transport_file(context, instance, injected_files,
                                         network_info, admin_password) as path:
             created = self._create(instance, userid, disks)

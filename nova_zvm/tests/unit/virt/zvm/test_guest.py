@@ -330,6 +330,7 @@ class SpawnTestCase(GuestTestBase):
         self.assertEqual(('OS000001', IMAGE_ID), deploy[1])
         self.assertEqual('0100', deploy[2]['vdev'])
         self._assert_no_files()
+        self.assertEqual('True', self.instance.config_drive)
 
     def test_spawn_never_lists_guests(self):
         self._spawn()
