@@ -35,6 +35,7 @@ from nova.i18n import _
 from oslo_log import log as logging
 import requests
 from requests import adapters
+import urllib3
 from zvmconnector import restclient
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
@@ -115,6 +116,18 @@ class _Unauthorized(Exception):
         self.result = result
 
 
+SDKWSGI_MODID = 120
+
+
+def _never_connected(err):
+    """True when a requests error means no connection was established."""
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return True
+    cause = err.args[0] if err.args else None
+    reason = getattr(cause, 'reason', cause)
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 class ConnectorClient(object):
     """A thread-safe client of one z/VM Cloud Connector."""
 
@@ -175,8 +188,12 @@ class ConnectorClient(object):
             try:
                 result = self._send_authorized(api_name, method, path, body,
                                                timeout)
-            except (zvm_exc.ConnectorUnreachable, zvm_exc.ConnectorBusy):
-                if (api_name not in IDEMPOTENT_APIS or
+            except (zvm_exc.ConnectorUnreachable,
+                    zvm_exc.ConnectorBusy) as err:
+                # Any call may be sent again when the connector surely did
+                # not run it; others only when running them twice is safe.
+                if ((api_name not in IDEMPOTENT_APIS and
+                        not getattr(err, 'not_executed', False)) or
                         attempt >= self.retry_attempts):
                     raise
                 delay = min(self.retry_interval * 2 ** attempt,
@@ -286,7 +303,11 @@ class ConnectorClient(object):
             raise zvm_exc.ConnectorError(
                 api_name, _result(CLIENT, RS_UNEXPECTED, detail))
         if result.get('overallRC') == 503:
-            raise zvm_exc.ConnectorBusy(api_name, result)
+            busy = zvm_exc.ConnectorBusy(api_name, result)
+            # The REST layer (modID 120) refuses over its deploy/capture
+            # limit before it dispatches the call.
+            busy.not_executed = result.get('modID') == SDKWSGI_MODID
+            raise busy
         return result
 
     def _http(self, api_name, method, path, body, headers, timeout,
@@ -317,8 +338,13 @@ class ConnectorClient(object):
             else:
                 raise zvm_exc.ConnectorError(api_name, _result(
                     CLIENT, RS_REQUEST, str(err)))
-            raise zvm_exc.ConnectorUnreachable(
+            unreachable = zvm_exc.ConnectorUnreachable(
                 api_name, _result(CLIENT, RS_REQUEST, reason))
+            # No connection was made, so nothing was sent. (A reused
+            # keep-alive connection that breaks is not this case: the
+            # request may have reached the connector.)
+            unreachable.not_executed = _never_connected(err)
+            raise unreachable
         LOG.debug("z/VM Cloud Connector %(api)s: %(method)s %(path)s -> "
                   "HTTP %(status)s in %(ms).0f ms",
                   {'api': api_name, 'method': method, 'path': path,

@@ -510,8 +510,19 @@ class RetryTestCase(ClientTestCase):
         self.assertEqual([1.0, 2.0, 3.0, 3.0], self.sleeps)
         self.assertEqual((503, 120), (err.overallRC, err.modID))
 
-    def test_busy_non_idempotent_call_is_not_retried(self):
+    def test_rest_layer_busy_is_retried_for_any_call(self):
+        # modID 120: the REST layer refused before dispatching the call,
+        # so even a deploy can be sent again.
         self.fake.script = [BUSY]
+        self.assertEqual({'answer': 'ok'}, self.client().call(
+            'guest_deploy', 'OSV1', 'img'))
+        self.assertEqual(2, len(self.fake.requests))
+        self.assertEqual([1.0], self.sleeps)
+
+    def test_busy_non_idempotent_call_is_not_retried(self):
+        # Busy from below the REST layer: the call may have started.
+        self.fake.script = [{'status': 503,
+                             'body': dict(BUSY['body'], modID=100)}]
         self.assertRaises(zvm_exc.ConnectorBusy, self.client().call,
                           'guest_deploy', 'OSV1', 'img')
         self.assertEqual(1, len(self.fake.requests))
@@ -551,17 +562,20 @@ class RetryTestCase(ClientTestCase):
         self.assertIn('cannot reach', str(err))
         self.assertNotIn('Max retries', str(err))
 
-    def test_unreachable_non_idempotent_call_is_not_retried(self):
+    def test_refused_connection_is_retried_for_any_call(self):
+        # No connection was made, so nothing was sent: safe to retry even
+        # calls that must never run twice.
         self.fake.url = self._closed_port_url()
-        cl = self.client()
+        cl = self.client(retry_attempts=1)
         for api, args in (('guest_reboot', ('OSV1',)),
                           ('guest_create', ('OSV1', 1, 512)),
                           ('guest_create_network_interface',
                            ('OSV1', 'rhel9', []))):
-            self.assertRaises(zvm_exc.ConnectorUnreachable, cl.call, api,
-                              *args)
-        self.assertEqual(3, cl.stats['requests'])
-        self.assertEqual([], self.sleeps)
+            err = self.assertRaises(zvm_exc.ConnectorUnreachable, cl.call,
+                                    api, *args)
+            self.assertTrue(err.not_executed)
+        self.assertEqual(6, cl.stats['requests'])
+        self.assertEqual([1.0] * 3, self.sleeps)
 
     def test_dropped_connection_idempotent_call_is_retried(self):
         self.fake.script = [{'drop': True}]
