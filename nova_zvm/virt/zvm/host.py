@@ -39,6 +39,8 @@ CONF = nova.conf.CONF
 # How long host data fetched by get_available_resource serves the
 # update_provider_tree call of the same resource update.
 HOST_INFO_MAX_AGE = 30.0
+INTEGER_KEYS = ('vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used',
+                'disk_total', 'disk_used', 'disk_available')
 
 
 class HostOps(object):
@@ -62,6 +64,11 @@ class HostOps(object):
         if CONF.zvm.disk_pool:
             info.update(self._client.call('host_diskpool_get_info',
                                           disk_pool=CONF.zvm.disk_pool))
+        # The connector reports memory as a float (its convert_to_mb);
+        # Nova and placement count in whole units.
+        for key in INTEGER_KEYS:
+            if info.get(key) is not None:
+                info[key] = int(info[key])
         with self._lock:
             self._info = info
             self._fetched_at = self._clock()

@@ -62,6 +62,14 @@ class HostOpsTestCase(test.NoDBTestCase):
                          res['supported_instances'])
         self.assertEqual(1, self.client.count())
 
+    def test_float_memory_becomes_integer(self):
+        self.client.answers['host_get_info'] = dict(
+            fakes.HOST_INFO, memory_mb=65536.0, memory_mb_used=1024.0)
+        res = self.ops.get_available_resource('ZVMHOST1')
+        self.assertIsInstance(res['memory_mb'], int)
+        self.assertEqual(1024, res['memory_mb_used'])
+        self.assertIsInstance(res['memory_mb_used'], int)
+
     def test_resource_update_fetches_host_data_once(self):
         # The resource tracker calls both in one update.
         self.ops.get_available_resource('ZVMHOST1')
