@@ -36,7 +36,9 @@ POST     /_simulator/latency                   ``{"api": spec, ...}``
 DELETE   /_simulator/latency                   no added latency
 GET      /_simulator/inventory                 model.inventory()
 GET      /_simulator/guests/<userid>           model.guest_record(userid)
-POST     /_simulator/guests/<userid>/vanish    model.vanish_guest(userid)
+POST     /_simulator/guests/<userid>/vanish    model.vanish_guest(userid);
+                                               body ``{"keep_db": false}``
+                                               removes the DB row too
 POST     /_simulator/guests/<userid>/power_off model.power_off_behind()
 =======  ====================================  ===========================
 """
@@ -222,10 +224,14 @@ class AdminApp(object):
                 raise AdminError(404, 'guest %s not found' % userid)
             return 200, record
         self._only(method, ('POST',))
-        actions = {'vanish': model.vanish_guest,
-                   'power_off': model.power_off_behind}
-        if rest[1] not in actions:
+        body = _read_json(environ, {}) or {}
+        if rest[1] == 'vanish':
+            # keep_db false: gone from the connector's database too.
+            result = _model_call(model.vanish_guest, userid,
+                                 bool(body.get('keep_db', True)))
+        elif rest[1] == 'power_off':
+            result = _model_call(model.power_off_behind, userid)
+        else:
             raise AdminError(404, 'unknown guest action %s' % rest[1])
-        result = _model_call(actions[rest[1]], userid)
         return 200, {'userid': userid, 'action': rest[1],
                      'result': result}

@@ -156,13 +156,16 @@ class ModelAPI(object):
     def _guest_action(self, rule, func, args, kwargs):
         userid = rule.get('userid') or kwargs.get('userid') or (
             args[0] if args and isinstance(args[0], str) else None)
-        act = {'vanish': 'vanish_guest',
-               'power_off': 'power_off_behind'}[rule.action]
+        if rule.action == 'vanish':
+            act = functools.partial(self._model.vanish_guest,
+                                    keep_db=rule.get('keep_db', True))
+        else:
+            act = self._model.power_off_behind
 
         def behind_novas_back():
             if userid:
                 try:
-                    getattr(self._model, act)(userid)
+                    act(userid)
                 except Exception as e:
                     LOG.info('fault %s on %s: %s', rule.action, userid, e)
 

@@ -31,6 +31,7 @@ PROG = 'nova-zvm-simulator'
 LOG = logging.getLogger('nova_zvm.simulator')
 EXIT_USAGE = 2
 EXIT_FAILURE = 1
+PRELOAD_PREFIX = 'SIM'
 
 
 class UsageError(Exception):
@@ -122,8 +123,9 @@ def build_parser():
     p.add_argument('--memory-mb', type=_positive_int, default=65536)
     p.add_argument('--disk-pool', type=_disk_pool, default='ECKD:POOL1',
                    help="TYPE:NAME, e.g. ECKD:POOL1 or FBA:POOL1")
-    p.add_argument('--disk-pool-size',
-                   help='size of the disk pool (model default if omitted)')
+    p.add_argument('--disk-pool-size', type=_positive_int,
+                   help='size of the disk pool in cylinders (ECKD) or '
+                   '512-byte blocks (FBA); model default if omitted')
     p.add_argument('--fcp-devices',
                    help='FCP devices of the host, e.g. 1a00-1a07;1b00-1b07')
     p.add_argument('--ssi-name', help='SSI cluster name')
@@ -131,7 +133,8 @@ def build_parser():
     p.add_argument('--ssi-dir',
                    help='directory shared by the SSI members (relocation)')
     p.add_argument('--guests', type=_non_negative_int, default=0,
-                   help='preload N guests (scale tests)')
+                   help='make sure N preloaded guests (SIM00001...) exist '
+                   '(scale tests); those already in the state dir count')
     p.add_argument('--latency', action='append', default=[],
                    metavar='API=SPEC',
                    help="added latency: API name or 'all' = seconds, "
@@ -218,6 +221,15 @@ def _model_class():
     return model.HypervisorModel
 
 
+def _preload(hypervisor, n):
+    # A restart with the same options must not add another N guests.
+    existing = sum(1 for userid in hypervisor.guest_list()
+                   if userid.startswith(PRELOAD_PREFIX) and
+                   userid[len(PRELOAD_PREFIX):].isdigit())
+    if n > existing:
+        hypervisor.preload_guests(n - existing, prefix=PRELOAD_PREFIX)
+
+
 def _build_model(args):
     kwargs = dict(zvm_host=args.zvm_host, zcc_userid=args.zcc_userid,
                   cpus=args.cpus, memory_mb=args.memory_mb,
@@ -228,8 +240,7 @@ def _build_model(args):
     kwargs.update({k: v for k, v in optional.items() if v is not None})
     try:
         hypervisor = _model_class()(args.state_dir, **kwargs)
-        if args.guests:
-            hypervisor.preload_guests(args.guests)
+        _preload(hypervisor, args.guests)
     except (ValueError, TypeError) as e:
         raise UsageError(str(e))
     return hypervisor

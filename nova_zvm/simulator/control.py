@@ -103,6 +103,10 @@ class SimulatorProcess(object):
         env['PYTHONPATH'] = (_PACKAGE_ROOT + os.pathsep + path if path
                              else _PACKAGE_ROOT)
         env['PYTHONUNBUFFERED'] = '1'
+        # The simulator relies on native threads and blocking sockets. If
+        # something in the child imports Nova's test package (a stand-in
+        # model in the tests), Nova must not monkey-patch it with eventlet.
+        env['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1'
         return env
 
     def start(self):
@@ -273,8 +277,9 @@ class SimulatorAdmin(object):
     def guest(self, userid):
         return self.request('GET', 'guests/%s' % userid)
 
-    def vanish(self, userid):
-        return self.request('POST', 'guests/%s/vanish' % userid)
+    def vanish(self, userid, keep_db=True):
+        return self.request('POST', 'guests/%s/vanish' % userid,
+                            {'keep_db': keep_db})
 
     def power_off(self, userid):
         return self.request('POST', 'guests/%s/power_off' % userid)

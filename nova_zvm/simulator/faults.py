@@ -28,7 +28,8 @@ connector's deploy/capture limit), ``http500`` (``body`` ``text`` or
 ``hang`` (sleep ``seconds`` then answer normally), ``vanish`` and
 ``power_off`` (the guest, ``userid`` or the call's first argument, vanishes
 or is powered off behind Nova's back, ``when`` ``before`` or ``after`` the
-call).
+call; a vanished guest stays in the connector's database unless
+``keep_db`` is false).
 
 Rules are JSON objects (the admin endpoint) or the compact form
 ``API:ACTION[,key=value...]`` (the command line), e.g.
@@ -64,6 +65,7 @@ _PARAMS = {
     'execute': bool,
     'userid': str,
     'when': str,
+    'keep_db': bool,
 }
 
 BUSY_MESSAGE = ("Max concurrent deploy/capture requests received, request "

@@ -99,7 +99,7 @@ class StandInModel(object):
     def guest_record(self, userid):
         return dict(self._guest(userid), userid=userid.upper())
 
-    def vanish_guest(self, userid):
+    def vanish_guest(self, userid, keep_db=True):
         with self._lock:
             self._guest(userid)
             del self.guests[userid.upper()]
@@ -113,9 +113,9 @@ class StandInModel(object):
             self.guests = {}
             self._save()
 
-    def preload_guests(self, n):
+    def preload_guests(self, n, prefix='PRE'):
         with self._lock:
             for i in range(n):
-                self.guests.setdefault('PRE%05d' % i, {
+                self.guests.setdefault('%s%05d' % (prefix, i), {
                     'vcpus': 1, 'memory': 512, 'power': 'on'})
             self._save()
