@@ -197,3 +197,39 @@ class VswitchTestCase(base.ModelTestCase):
         self.assertEqual({}, self.model.vswitch_query('VSW1')[
             'authorized_users'])
         self.assertEqual([], self.model.guests_get_nic_info())
+
+    def test_vswitch_set_and_revoke(self):
+        m = self.model
+        m.vswitch_create('VSW2', vid=100, native_vid=1)
+        m.vswitch_set('VSW2', grant_userid='vm1', port_type='TRUNK')
+        m.vswitch_set_vlan_id_for_user('VSW2', 'VM1', 101)
+        users = m.vswitch_query('VSW2')['authorized_users']
+        self.assertEqual(['101'], users['VM1']['vlan_ids'])
+        self.assertSDKError(base.INVALID, m.vswitch_set, 'VSW2', color='x')
+        self.assertSDKError((404, 20, 404, 1), m.vswitch_set, 'NOPE',
+                            grant_userid='VM1')
+        m.vswitch_revoke_user('VSW2', 'VM1')
+        m.vswitch_revoke_user('NOPE', 'VM1')
+        self.assertEqual({}, m.vswitch_query('VSW2')['authorized_users'])
+
+    def test_adapters_of_guest_without_nics(self):
+        self.create_guest('VM2')
+        self.assertSDKError((300, 10, 300, 5),
+                            self.model.guest_get_adapters_info, 'VM2')
+        self.assertSDKError((8, 1, 400, 4),
+                            self.model.guest_get_adapters_info, 'NOPE')
+
+    def test_active_nic_on_running_guest(self):
+        m = self.model
+        self.assertSDKError((404, 20, 404, 1),
+                            m.guest_nic_uncouple_from_vswitch, 'VM1', '2000')
+        m.guest_start('VM1')
+        self.assertEqual('1003', m.guest_create_nic('VM1', active=True))
+        self.assertTrue(m.guest_record('VM1')['nics']['1003']['live'])
+        m.guest_delete_nic('VM1', '1003', active=True)
+        self.assertNotIn('1003', m.guest_record('VM1')['nics'])
+        # Configuring an active interface runs commands in Linux: the
+        # guest has none here.
+        self.assertSDKError((2, 1, 4, 1),
+                            m.guest_create_network_interface, 'VM1',
+                            'rhel8', [net('10.0.0.5')], active=True)
