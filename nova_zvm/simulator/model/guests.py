@@ -684,7 +684,11 @@ class GuestAPI(object):
         """
         self._release_all_disks(g)
         self._fcp_undedicate_all(g)
-        g['nics'] = {}
+        # NICDEFs go with the entry; the connector's switch table keeps
+        # its rows until the guest is deleted or deregistered.
+        g['nics'] = {k: n for k, n in g['nics'].items() if n.get('in_db')}
+        for nic in g['nics'].values():
+            nic['live'] = False
         g['directory'] = False
         g['power'] = 'off'
         g['paused'] = False

@@ -304,14 +304,19 @@ class BehindTheBackTestCase(base.ModelTestCase):
 
     def test_vanished_guest_is_404_rs3_and_deletable(self):
         self.create_guest('VM1', root='1000')
+        self.model.guest_create_nic('VM1', nic_id='port-1')
         self.model.vanish_guest('VM1')
         self.assertEqual(['VM1'], self.model.guest_list())
+        # The connector's tables still have it.
+        self.assertEqual(['port-1'], [r['port'] for r in
+                                      self.model.guests_get_nic_info()])
         self.assertSDKError(base.GUEST_NOT_IN_DIRECTORY,
                             self.model.guest_get_power_state, 'VM1')
         self.assertSDKError((8, 1, 200, 4), self.model.guest_start, 'VM1')
         self.assertEqual(0, self.model.inventory()['disk_pool']['used'])
         self.model.guest_delete('VM1')
         self.assertEqual([], self.model.guest_list())
+        self.assertEqual([], self.model.guests_get_nic_info())
 
     def test_vanished_without_database_row(self):
         self.create_guest('VM1')
