@@ -161,7 +161,53 @@ waits for the guest to shut down, when Nova does not pass its own interval.
 """),
 ]
 
-ALL_NEW_OPTS = connection_opts + guest_opts
+migration_opts = [
+    cfg.BoolOpt('image_tmp_path_shared',
+                default=False,
+                help="""
+Whether ``image_tmp_path`` is one shared file system (NFS, for example),
+mounted at the same path on every compute host this host migrates servers
+to.
+
+A server that resizes or migrates to another host travels as a disk image
+file in ``image_tmp_path``. When this option is set, the file is left where
+it is for the destination to read. When it is not set, the file is left in
+place only if the destination is this machine (its migration address is
+``[DEFAULT] my_ip``) or if a marker file made on the destination over ssh
+appears here; otherwise it is copied with ``remote_copy_transport``.
+``image_tmp_path`` must be the same path on all those hosts either way.
+"""),
+    cfg.StrOpt('remote_copy_transport',
+               default='ssh',
+               choices=[
+                   ('ssh', 'Copy with scp.'),
+                   ('rsync', 'Copy with rsync over ssh (sparse files).'),
+               ],
+               help="""
+How a migrating server's disk image file is copied to a destination host that
+does not share ``image_tmp_path``.
+
+Both ways use ssh in batch mode: nova-compute's user needs key-based ssh
+access to the other compute hosts (as for Nova's libvirt driver), which is
+also used to make the directory and the shared-storage marker file on the
+destination and to remove a partial copy after a failure.
+"""),
+    cfg.BoolOpt('recreate_ephemeral_disks',
+                default=False,
+                help="""
+Allow resizes and migrations that recreate a server's ephemeral disks empty.
+
+The z/VM Cloud Connector captures a guest's root disk only, so the ephemeral
+disks of a server moving to another host are created again, empty and
+formatted, on the destination; on the same host, an ephemeral disk that grows
+with the new flavor is created again too. With this option unset, such a
+resize or migration is refused before anything is changed and the server
+keeps running. Servers without ephemeral disks, and same-host resizes that
+keep the ephemeral disks as they are, are never affected.
+"""),
+]
+
+ALL_NEW_OPTS = connection_opts + guest_opts + migration_opts
 
 
 def register_opts(conf):
