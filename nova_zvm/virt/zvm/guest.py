@@ -37,6 +37,7 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import volume
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -58,17 +59,30 @@ def ephemeral_config(disks):
             for i, d in enumerate(extra) if d.get('vdev')]
 
 
+def is_duplicate_guest(err):
+    """guest_create refused because the userid is already defined.
+
+    SMAPI's "image already defined" comes back as overallRC 8, rc 400,
+    rs 8 (the REST layer maps it to HTTP 409).
+    """
+    return err.overallRC == 409 or (err.overallRC, err.rc, err.rs) == (
+        8, 400, 8)
+
+
 def instance_os_distro(instance):
     return (instance.system_metadata or {}).get('image_os_distro')
 
 
 class GuestOps(object):
 
-    def __init__(self, client, image_ops, network_ops, virtapi):
+    def __init__(self, client, image_ops, network_ops, virtapi,
+                 volume_ops=None):
         self._client = client
         self._image = image_ops
         self._network = network_ops
         self._virtapi = virtapi
+        # FCP volumes (volume.VolumeOps): attached at spawn, boot volume.
+        self._volume = volume_ops
 
     # -- queries -----------------------------------------------------------
 
@@ -170,14 +184,14 @@ class GuestOps(object):
         return disk
 
     def disk_list(self, instance, image_name, block_device_info):
-        """The guest's minidisks: root first, then one per ephemeral."""
-        if instance.flavor.root_gb:
-            root_size = '%dg' % instance.flavor.root_gb
-        else:
-            # Flavors with root_gb 0 take the image's own disk size
-            # (cylinders or blocks, as the image was captured).
-            root_size = str(self._image.root_disk_size(image_name))
-        disks = [self._disk(root_size, is_boot_disk=True)]
+        """The guest's minidisks: root first, then one per ephemeral.
+
+        A guest booted from a volume (``image_name`` None) has no root
+        minidisk.
+        """
+        disks = []
+        if image_name is not None:
+            disks.append(self._root_disk(instance, image_name))
         for eph in virt_driver.block_device_info_get_ephemerals(
                 block_device_info):
             fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
@@ -185,51 +199,104 @@ class GuestOps(object):
             disks.append(self._disk('%dg' % eph['size'], format=fmt))
         return disks
 
+    def _root_disk(self, instance, image_name):
+        if instance.flavor.root_gb:
+            root_size = '%dg' % instance.flavor.root_gb
+        else:
+            # Flavors with root_gb 0 take the image's own disk size
+            # (cylinders or blocks, as the image was captured).
+            root_size = str(self._image.root_disk_size(image_name))
+        return self._disk(root_size, is_boot_disk=True)
+
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, network_info, block_device_info,
               power_on=True):
         userid = names.userid(instance)
         os_distro = image.required_os_distro(image_meta)
         started = time.monotonic()
-        image_name = self._image.ensure_image(
-            context, image_meta, trusted_certs=instance.trusted_certs)
+        # -- volumes hook (volume.py) ----------------------------------------
+        # Every connection is checked before any call. A guest booted from a
+        # volume has no image to deploy and no root minidisk; the connector's
+        # volume records and FCP reservations are undone if the spawn fails.
+        volumes = self._spawn_volumes(instance, userid, os_distro,
+                                      block_device_info)
+        try:
+            self._spawn(context, instance, image_meta, injected_files,
+                        admin_password, network_info, block_device_info,
+                        power_on, userid, os_distro, volumes)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                volumes.release()
+        # -- end of volumes hook ---------------------------------------------
+        LOG.info("Spawned guest %(uid)s in %(secs).1f seconds",
+                 {'uid': userid, 'secs': time.monotonic() - started},
+                 instance=instance)
+
+    def _spawn_volumes(self, instance, userid, os_distro, block_device_info):
+        if self._volume is None or not volume.volume_mappings(
+                block_device_info):
+            return volume.NoVolumes()
+        return volume.SpawnVolumes(self._volume, instance, userid, os_distro,
+                                   block_device_info)
+
+    def _spawn(self, context, instance, image_meta, injected_files,
+               admin_password, network_info, block_device_info, power_on,
+               userid, os_distro, volumes):
+        image_name = None
+        if not volumes.boot:
+            image_name = self._image.ensure_image(
+                context, image_meta, trusted_certs=instance.trusted_certs)
         disks = self.disk_list(instance, image_name, block_device_info)
         # Every z/VM guest gets one (see configdrive): say so in Nova.
         instance.config_drive = True
         with configdrive.transport_file(context, instance, injected_files,
                                         network_info, admin_password) as path:
-            created = self._create(instance, userid, disks)
+            created = self._create(instance, userid, disks,
+                                   **volumes.create_options())
             try:
                 self._build(instance, userid, os_distro, image_name, path,
-                            created or disks, network_info, power_on)
+                            created or disks, network_info, power_on,
+                            volumes)
             except Exception:
                 with excutils.save_and_reraise_exception():
                     LOG.error("Spawn failed; deleting guest %s", userid,
                               instance=instance)
                     self.delete_guest(userid, instance)
-        LOG.info("Spawned guest %(uid)s in %(secs).1f seconds",
-                 {'uid': userid, 'secs': time.monotonic() - started},
-                 instance=instance)
 
-    def _create(self, instance, userid, disks):
+    def _create(self, instance, userid, disks, **extra):
+        options = self._create_options()
+        # Boot from volume (volume.SpawnVolumes): IPL from an FCP device.
+        options.update(extra)
         try:
             return self._client.call('guest_create', userid, instance.vcpus,
                                      instance.memory_mb, disk_list=disks,
-                                     **self._create_options())
+                                     **options)
         except zvm_exc.ConnectorError as err:
-            if err.overallRC == 409:
+            if is_duplicate_guest(err):
                 # Never roll back a guest this spawn did not create.
                 raise exception.InstanceExists(name=instance.name)
             raise
 
     def _build(self, instance, userid, os_distro, image_name,
-               transport_path, disks, network_info, power_on):
+               transport_path, disks, network_info, power_on, volumes=None):
         with self._image.deploy_capture_slot():
-            self._client.call('guest_deploy', userid, image_name,
-                              transportfiles=transport_path, vdev=ROOT_VDEV)
+            if image_name is None:
+                # Boot from volume: the config drive only; the connector
+                # takes the OS name where it would take an image.
+                self._client.call('guest_deploy', userid, os_distro,
+                                  transportfiles=transport_path,
+                                  skipdiskcopy=True)
+            else:
+                self._client.call('guest_deploy', userid, image_name,
+                                  transportfiles=transport_path,
+                                  vdev=ROOT_VDEV)
         ephemerals = ephemeral_config(disks)
         if ephemerals:
             self._client.call('guest_config_minidisks', userid, ephemerals)
+        if volumes is not None:
+            # After the deploy, which empties the guest's reader: the
+            # volume scripts the connector punches run at first boot.
+            volumes.connect()
         if network_info:
             self._plug_and_wait(instance, userid, os_distro, network_info)
         if power_on:
@@ -247,6 +314,20 @@ class GuestOps(object):
                         "for %s", userid, instance=instance)
             if CONF.vif_plugging_is_fatal:
                 raise exception.VirtualInterfaceCreateException()
+
+    # -- building blocks shared with migration.py ----------------------------
+
+    def create_guest(self, instance, userid, disks):
+        """guest_create with this host's options; returns the disk list.
+
+        :raises: InstanceExists when the userid is taken (the caller must
+            never delete that guest: it is not its own)
+        """
+        return self._create(instance, userid, disks)
+
+    def plug_and_wait(self, instance, userid, os_distro, network_info):
+        """Create the NICs and wait for Neutron's network-vif-plugged."""
+        self._plug_and_wait(instance, userid, os_distro, network_info)
 
     # -- power ---------------------------------------------------------------
 

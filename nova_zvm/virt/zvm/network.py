@@ -83,8 +83,10 @@ class NetworkOps(object):
     def nics_by_port(self, userid):
         """{port id: vdev} of the guest's NICs, from one connector call."""
         nics = self._client.call('guests_get_nic_info', userid=userid)
-        # Each row is (userid, vdev, vswitch, port id, comments).
-        return {row[3]: row[1] for row in nics if row[3]}
+        # Rows of the connector's switch table: userid, interface (the
+        # vdev), switch, port (the Neutron port id), comments.
+        return {row['port']: row['interface'] for row in nics
+                if row.get('port')}
 
     def plug_vifs(self, userid, os_distro, network_info):
         """Create the NICs of VIFs that have none.

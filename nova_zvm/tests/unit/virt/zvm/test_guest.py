@@ -24,11 +24,16 @@ from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
+from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import network
 
 IMAGE_ID = 'a2459075-d96c-40d5-893e-577ff92e721c'
+
+
+def exception_from(api, result):
+    return zvm_exc.from_result(api, dict(result, output=''), ('OS000001',))
 
 
 class GuestTestBase(test.NoDBTestCase):
@@ -375,8 +380,9 @@ class SpawnTestCase(GuestTestBase):
         self.assertEqual([], self.client.calls)
 
     def test_existing_guest_is_not_deleted(self):
-        self.client.answers['guest_create'] = fakes.connector_error(
-            'guest_create', 409, 1, modid=10)
+        self.client.answers['guest_create'] = exception_from(
+            'guest_create', {'overallRC': 8, 'modID': 1, 'rc': 400,
+                             'rs': 8, 'errmsg': 'Image already defined'})
         self.assertRaises(exception.InstanceExists, self._spawn)
         self.assertNotIn('guest_delete', self.client.api_names())
         self._assert_no_files()

@@ -18,6 +18,12 @@ from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import network
 
 
+def nic_row(vdev, port):
+    """A row of the connector's NIC table (guests_get_nic_info)."""
+    return {'userid': 'OS000001', 'interface': vdev, 'switch': 'VSW1',
+            'port': port, 'comments': None}
+
+
 def make_vif(port_id, mac, v4=None, v6=None, active=False, gateway=True,
              dns=('10.0.0.2',)):
     subnets = []
@@ -116,15 +122,15 @@ class NetworkOpsTestCase(test.NoDBTestCase):
 
     def test_nics_by_port(self):
         self.client.answers['guests_get_nic_info'] = [
-            ['OS000001', '1000', 'VSW1', 'p1', None],
-            ['OS000001', '1003', 'VSW1', None, None]]
+            nic_row('1000', 'p1'),
+            nic_row('1003', None)]
         self.assertEqual({'p1': '1000'}, self.ops.nics_by_port('OS000001'))
         self.assertEqual(('guests_get_nic_info', (),
                           {'userid': 'OS000001'}), self.client.calls[0])
 
     def test_plug_vifs_creates_only_missing_nics(self):
         self.client.answers['guests_get_nic_info'] = [
-            ['OS000001', '1000', 'VSW1', 'p1', None]]
+            nic_row('1000', 'p1')]
         self.ops.plug_vifs('OS000001', 'rhel9.2', self.vifs)
         created = [c for c in self.client.calls
                    if c[0] == 'guest_create_network_interface']
@@ -133,14 +139,14 @@ class NetworkOpsTestCase(test.NoDBTestCase):
 
     def test_plug_vifs_all_present_is_one_query(self):
         self.client.answers['guests_get_nic_info'] = [
-            ['OS000001', '1000', 'VSW1', 'p1', None],
-            ['OS000001', '1003', 'VSW1', 'p2', None]]
+            nic_row('1000', 'p1'),
+            nic_row('1003', 'p2')]
         self.ops.plug_vifs('OS000001', 'rhel9.2', self.vifs)
         self.assertEqual(['guests_get_nic_info'], self.client.api_names())
 
     def test_unplug_vifs_deletes_present_nics(self):
         self.client.answers['guests_get_nic_info'] = [
-            ['OS000001', '1003', 'VSW1', 'p2', None]]
+            nic_row('1003', 'p2')]
         self.ops.unplug_vifs('OS000001', 'rhel9.2', self.vifs)
         self.assertEqual(('guest_delete_network_interface',
                           ('OS000001', 'rhel9.2', '1003'), {}),
