@@ -190,7 +190,10 @@ class SupportMatrixTestCase(testtools.TestCase):
         ours = {name for name in base_public_methods()
                 if overrides(ext_driver.ZVMDriver, name) and
                 name not in ('capabilities',)}
-        self.assertEqual(set(), ours - mapped)
+        self.assertEqual(set(), ours - mapped,
+                         'ComputeDriver methods this driver overrides must '
+                         'be in the driver-methods of a row of %s'
+                         % self.path)
 
     def _check_driver(self, key):
         wrong = []
