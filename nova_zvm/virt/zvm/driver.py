@@ -29,6 +29,7 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import startup
@@ -46,7 +47,8 @@ class ZVMDriver(driver.ComputeDriver):
     capabilities = {
         "has_imagecache": True,
         "supports_evacuate": False,
-        "supports_migrate_to_same_host": False,
+        # Resize on the same host ([DEFAULT] allow_resize_to_same_host).
+        "supports_migrate_to_same_host": True,
         "supports_attach_interface": False,
         "supports_device_tagging": False,
         "supports_tagged_attach_interface": False,
@@ -94,6 +96,8 @@ class ZVMDriver(driver.ComputeDriver):
         self._network = network.NetworkOps(self._client)
         self._guest = guest.GuestOps(self._client, self._image,
                                      self._network, virtapi)
+        self._migration = migration.MigrationOps(self._client, self._guest,
+                                                 self._image)
         # The compute service's host name, from init_host: several services
         # can share one process (and CONF.host) in Nova's test harness.
         self._hostname = CONF.host
@@ -180,6 +184,10 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
+        if self._migration.keeps_guest_on_destroy(context, instance):
+            # A same-host resize being reverted: one guest, set back by
+            # finish_revert_migration.
+            return
         self._guest.destroy(instance)
 
     @zvm_exc.translate
@@ -232,6 +240,43 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def manage_image_cache(self, context, all_instances):
         self._image.manage_image_cache(context, all_instances)
+
+    # -- resize and cold migration -------------------------------------------
+
+    @zvm_exc.translate
+    def migrate_disk_and_power_off(self, context, instance, dest,
+                                   flavor, network_info,
+                                   block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        return self._migration.migrate_disk_and_power_off(
+            context, instance, dest, flavor, network_info,
+            block_device_info, timeout, retry_interval)
+
+    @zvm_exc.translate
+    def finish_migration(self, context, migration, instance, disk_info,
+                         network_info, image_meta, resize_instance,
+                         allocations, block_device_info=None, power_on=True,
+                         share_info=None):
+        self._migration.finish_migration(
+            context, migration, instance, disk_info, network_info or [],
+            image_meta, resize_instance, block_device_info, power_on)
+
+    @zvm_exc.translate
+    def confirm_migration(self, context, migration, instance, network_info):
+        self._migration.confirm_migration(context, migration, instance,
+                                          network_info)
+
+    @zvm_exc.translate
+    def finish_revert_migration(self, context, instance, network_info,
+                                migration, block_device_info=None,
+                                power_on=True, share_info=None):
+        self._migration.finish_revert_migration(
+            context, instance, network_info or [], migration,
+            block_device_info, power_on)
+
+    @zvm_exc.translate
+    def delete_instance_files(self, instance):
+        return self._migration.delete_instance_files(instance)
 
     # -- networking ----------------------------------------------------------
 

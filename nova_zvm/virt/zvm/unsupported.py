@@ -88,12 +88,6 @@ UNSUPPORTED = {
     'volume_snapshot_delete': "assisted volume snapshots are a libvirt "
                               "feature",
     # Not yet: tracked by their own issues.
-    'migrate_disk_and_power_off': "resize and cold migration are not "
-                                  "available yet",
-    'finish_migration': "resize and cold migration are not available yet",
-    'confirm_migration': "resize and cold migration are not available yet",
-    'finish_revert_migration': "resize and cold migration are not "
-                               "available yet",
     'get_volume_connector': "volumes are not available yet",
     'attach_volume': "volumes are not available yet",
     'detach_volume': "volumes are not available yet",
