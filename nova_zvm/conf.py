@@ -210,6 +210,43 @@ keep the ephemeral disks as they are, are never affected.
 ALL_NEW_OPTS = connection_opts + guest_opts + migration_opts
 
 
+volume_opts = [
+    cfg.StrOpt('fcp_template_id',
+               help="""
+Id of the z/VM Cloud Connector's FCP Multipath Template from which the FCP
+devices of guests attaching volumes are reserved.
+
+Each guest gets one FCP device from each path (``;``-separated device group)
+of the template, the same devices for all its volumes, and keeps them while
+it has a volume. Unset, the connector picks the default template of the
+storage provider named by ``fcp_storage_provider``, or else its host default
+template. The connector lists its templates at ``GET /volumes/fcptemplates``.
+"""),
+    cfg.StrOpt('fcp_storage_provider',
+               help="""
+Storage provider name passed to the connector when it reserves FCP devices:
+with ``fcp_template_id`` unset, the connector uses that storage provider's
+default FCP Multipath Template (and its host default template when the
+provider has none). Unset, only the host default template applies.
+"""),
+    cfg.BoolOpt('volume_multipath',
+                default=True,
+                help="""
+Whether guests reach volumes through several FCP paths with Linux multipath.
+
+Reported to Cinder in the volume connector (``multipath``), so that the
+storage back end answers every target port, and passed to the connector,
+which configures the LUN in the guest with ``multipathd`` when set. Images
+must then run ``multipathd``; the connector's attach fails otherwise. Unset
+for images without multipath tools (one path is then used as a plain SCSI
+disk).
+"""),
+]
+
+# Volumes (volume.py).
+ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts
+
+
 def register_opts(conf):
     """Register this driver's new options (Nova registers its own four)."""
     conf.register_group(GROUP)
