@@ -83,6 +83,10 @@ class GuestOps(object):
         self._virtapi = virtapi
         # FCP volumes (volume.VolumeOps): attached at spawn, boot volume.
         self._volume = volume_ops
+        # Instances whose spawn has not (yet) created their guest: a guest
+        # with their name is someone else's (e.g. a name clash that made
+        # guest_create fail) and destroy must not delete it.
+        self._not_created = set()
 
     # -- queries -----------------------------------------------------------
 
@@ -214,6 +218,7 @@ class GuestOps(object):
         userid = names.userid(instance)
         os_distro = image.required_os_distro(image_meta)
         started = time.monotonic()
+        self._not_created.add(instance.uuid)
         # -- volumes hook (volume.py) ----------------------------------------
         # Every connection is checked before any call. A guest booted from a
         # volume has no image to deploy and no root minidisk; the connector's
@@ -253,6 +258,7 @@ class GuestOps(object):
                                         network_info, admin_password) as path:
             created = self._create(instance, userid, disks,
                                    **volumes.create_options())
+            self._not_created.discard(instance.uuid)
             try:
                 self._build(instance, userid, os_distro, image_name, path,
                             created or disks, network_info, power_on,
@@ -371,4 +377,12 @@ class GuestOps(object):
             LOG.info("Guest %s was already gone", userid, instance=instance)
 
     def destroy(self, instance):
-        self.delete_guest(names.userid(instance), instance)
+        userid = names.userid(instance)
+        if instance.uuid in self._not_created:
+            # Nova cleans up after a failed spawn with destroy; this spawn
+            # never created the guest, so one with this name is not ours.
+            self._not_created.discard(instance.uuid)
+            LOG.warning("Not deleting guest %s: this instance's spawn did "
+                        "not create it", userid, instance=instance)
+            return
+        self.delete_guest(userid, instance)

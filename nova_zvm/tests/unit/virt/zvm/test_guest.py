@@ -386,6 +386,22 @@ class SpawnTestCase(GuestTestBase):
         self.assertRaises(exception.InstanceExists, self._spawn)
         self.assertNotIn('guest_delete', self.client.api_names())
         self._assert_no_files()
+        # Nova then cleans up with destroy: the guest is someone else's.
+        self.ops.destroy(self.instance)
+        self.assertNotIn('guest_delete', self.client.api_names())
+
+    def test_destroy_after_a_spawn_that_created_nothing(self):
+        self.client.answers['image_query'] = fakes.connector_error(
+            'image_query', 500, 1, modid=40)
+        self.assertRaises(exception.ZVMConnectorError, self._spawn)
+        self.ops.destroy(self.instance)
+        self.assertNotIn('guest_create', self.client.api_names())
+        self.assertNotIn('guest_delete', self.client.api_names())
+
+    def test_destroy_after_a_successful_spawn_deletes(self):
+        self._spawn()
+        self.ops.destroy(self.instance)
+        self.assertEqual('guest_delete', self.client.api_names()[-1])
 
     def _fail_at(self, api):
         self.client.answers[api] = fakes.connector_error(api, 300, 5,
