@@ -86,11 +86,16 @@ class HostOps(object):
         if refresh or self._nodename is None:
             try:
                 self.host_info(max_age=HOST_INFO_MAX_AGE)
-            except zvm_exc.ConnectorUnreachable as err:
-                if self._nodename is None:
+            except zvm_exc.ConnectorError as err:
+                if self._nodename is not None:
+                    return [self._nodename]
+                if isinstance(err, zvm_exc.ConnectorUnreachable):
                     LOG.warning("The z/VM Cloud Connector is not reachable "
                                 "yet: %s", err)
-                    raise exception.VirtDriverNotReady()
+                else:
+                    LOG.error("The z/VM Cloud Connector refused to describe "
+                              "its host: %s", err)
+                raise exception.VirtDriverNotReady()
         return [self._nodename]
 
     def get_available_resource(self, nodename=None):

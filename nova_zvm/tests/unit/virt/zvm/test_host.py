@@ -10,6 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+from unittest import mock
+
 from nova.compute import provider_tree
 from nova import exception
 from nova import test
@@ -145,11 +147,19 @@ class HostOpsTestCase(test.NoDBTestCase):
         self.assertEqual(['ZVMHOST1'],
                          self.ops.get_available_nodes(refresh=True))
 
-    def test_other_errors_are_not_hidden(self):
+    def test_refusing_connector_means_not_ready_and_is_logged(self):
+        self.client.answers['host_get_info'] = fakes.connector_error(
+            'host_get_info', 400, 401, modid=120, errmsg='Not authorized')
+        with mock.patch.object(host.LOG, 'error') as log_error:
+            self.assertRaises(exception.VirtDriverNotReady,
+                              self.ops.get_available_nodes)
+        self.assertIn('Not authorized', str(log_error.call_args))
+
+    def test_resource_update_reports_other_errors(self):
         self.client.answers['host_get_info'] = fakes.connector_error(
             'host_get_info', 500, 1)
         self.assertRaises(exception.ZVMConnectorError,
-                          self.ops.get_available_nodes)
+                          self.ops.get_available_resource, 'ZVMHOST1')
 
     def test_uptime_is_ipl_time(self):
         self.assertEqual('IPL at 11/01/26 08:00:00 UTC',
