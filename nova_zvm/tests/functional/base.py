@@ -1,0 +1,258 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Nova's own services with this driver, on nova-zvm-simulator processes.
+
+Nova's functional harness runs the real API, conductor, scheduler,
+placement and compute services in this process; Glance, Neutron, Cinder and
+Keystone are Nova's fixtures. Each compute host talks HTTP to its own
+simulator process (Nova's tests monkey-patch with eventlet, so a server in
+this process would block it). Every test ends with a leak check of each
+simulator's inventory and of the compute host's temporary folder.
+"""
+
+import os
+import sys
+from urllib import parse
+
+import fixtures
+from nova.tests import fixtures as nova_fixtures
+from nova.tests.functional import integrated_helpers
+from oslo_log import log as logging
+from zvmconnector import restclient
+
+from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.simulator import control
+from nova_zvm.simulator import images as sim_images
+
+LOG = logging.getLogger(__name__)
+
+COMPUTE_DRIVER = 'zvm_ext.ZVMDriver'
+OS_DISTRO = 'rhel9.2'
+# A small disk image: 10 cylinders of ECKD with a recognisable payload.
+IMAGE_CYLINDERS = 10
+
+
+def total_requests(counters):
+    """Connector requests (admin endpoint excluded) in a counters dict."""
+    return counters['requests_total']
+
+
+def root_digest(guest_record):
+    """The content digest of a guest's root disk (vdev 0100)."""
+    return guest_record['disks']['0100']['digest']
+
+
+class StoringGlanceFixture(nova_fixtures.GlanceFixture):
+    """Nova's Glance fixture, keeping the data an update uploads.
+
+    Nova's fixture drops the data of ``update`` (a snapshot upload); the
+    tests boot servers from snapshots and compare disk content, so the data
+    is kept, read in chunks as Glance would stream it.
+    """
+
+    def update(self, context, image_id, metadata, data=None,
+               purge_props=False):
+        image = super(StoringGlanceFixture, self).update(
+            context, image_id, metadata, data=None, purge_props=purge_props)
+        if data is not None:
+            chunks = []
+            for chunk in iter(lambda: data.read(65536), b''):
+                chunks.append(chunk)
+            self._imagedata[image_id] = b''.join(chunks)
+            image['size'] = len(self._imagedata[image_id])
+        return image
+
+    def image_data(self, image_id):
+        return self._imagedata.get(image_id)
+
+
+class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
+    """One z/VM compute host (``compute1``) on its own simulator."""
+
+    ADMIN_API = True
+    api_major_version = 'v2.1'
+    microversion = 'latest'
+    # Compute hosts started by _setup_compute_service, each on a simulator.
+    COMPUTE_HOSTS = ('compute1',)
+    # Extra command-line options for every simulator of the test.
+    SIMULATOR_OPTIONS = {}
+
+    def setUp(self):
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.simulators = {}
+        self.admins = {}
+        # Nova's base class builds its Glance fixture by this name.
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.tests.fixtures.GlanceFixture', StoringGlanceFixture))
+        super(ZVMFunctionalTestCase, self).setUp()
+        self.addCleanup(self.check_no_leaks)
+
+    # -- environment --------------------------------------------------------
+
+    def _setup_services(self):
+        # The wheel installs api-paste.ini under sys.prefix, not where Nova's
+        # test defaults look for it.
+        self.flags(api_paste_config=os.path.join(
+            sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')
+        self.image_tmp = os.path.join(self.tmp, 'zvm-images')
+        self.flags(image_tmp_path=self.image_tmp, group='zvm')
+        self.flags(compute_driver=COMPUTE_DRIVER,
+                   instance_name_template='OS%06x',
+                   force_config_drive=True,
+                   mkisofs_cmd=os.path.join(os.path.dirname(sys.executable),
+                                            'pycdlib-genisoimage'))
+        # One z/VM host per test: a failed build must not be rescheduled,
+        # so the server's fault is the connector's reason.
+        self.flags(max_attempts=1, group='scheduler')
+        self.flags(retry_interval=0.05, retry_max_interval=0.2,
+                   connect_timeout=2, read_timeout=30, group='zvm')
+        super(ZVMFunctionalTestCase, self)._setup_services()
+
+    def _setup_compute_service(self):
+        first = None
+        for host in self.COMPUTE_HOSTS:
+            compute = self.start_zvm_compute(host)
+            first = first or compute
+        return first
+
+    def start_simulator(self, host, **options):
+        opts = dict(self.SIMULATOR_OPTIONS)
+        opts.setdefault('zvm_host', host.upper().replace('-', '')[:8])
+        opts.update(options)
+        state_dir = os.path.join(self.tmp, 'sim-%s' % host)
+        sim = control.SimulatorProcess(state_dir, **opts)
+        sim.start()
+        self.addCleanup(sim.stop)
+        self.simulators[host] = sim
+        self.admins[host] = control.SimulatorAdmin(sim.url,
+                                                   cafile=opts.get('cert'))
+        return sim
+
+    def start_zvm_compute(self, host, **sim_options):
+        """Start a simulator, point [zvm] at it, start nova-compute."""
+        sim = self.simulators.get(host) or self.start_simulator(
+            host, **sim_options)
+        # The driver reads its connector settings when nova-compute builds
+        # it, so each compute keeps the simulator set here.
+        self.flags(cloud_connector_url=sim.url, group='zvm')
+        return self._start_compute(host)
+
+    def restart_compute(self, host='compute1'):
+        """Restart nova-compute with a new driver reading [zvm] again.
+
+        The guests live on in the simulator, as on z/VM.
+        """
+        self.flags(cloud_connector_url=self.simulators[host].url,
+                   group='zvm')
+        self.computes[host] = self.restart_compute_service(
+            self.computes[host], keep_hypervisor_state=False)
+        return self.computes[host]
+
+    def admin(self, host='compute1'):
+        return self.admins[host]
+
+    # -- images -------------------------------------------------------------
+
+    def create_zvm_image(self, name='rhel-image', payload=None,
+                         os_distro=OS_DISTRO, disk_type='ECKD',
+                         cylinders=IMAGE_CYLINDERS, properties=None):
+        """A Glance image in the connector's disk image format."""
+        payload = payload or ('image %s payload' % name).encode()
+        path = os.path.join(self.tmp, 'glance-%s.img' % name)
+        sim_images.write_image(path, disk_type=disk_type,
+                               size=str(cylinders), payload=payload)
+        props = {'architecture': 's390x', 'hypervisor_type': 'zvm'}
+        if os_distro:
+            props['os_distro'] = os_distro
+        props.update(properties or {})
+        with open(path, 'rb') as data:
+            image = self.glance.create(None, {
+                'name': name, 'status': 'active', 'disk_format': 'raw',
+                'container_format': 'bare', 'size': os.path.getsize(path),
+                'min_disk': 0, 'properties': props}, data=data)
+        os.unlink(path)
+        return image['id']
+
+    # -- servers ------------------------------------------------------------
+
+    def boot(self, image_id=None, flavor_id=None, name='server', networks=None,
+             expected='ACTIVE', **extra):
+        image_id = image_id or self.create_zvm_image()
+        server = self._build_server(name=name, image_uuid=image_id,
+                                    flavor_id=flavor_id,
+                                    networks=networks or 'auto')
+        server.update(extra)
+        created = self.api.post_server({'server': server})
+        return self._wait_for_state_change(created, expected)
+
+    def snapshot(self, server, name):
+        """createImage through the API; the Glance image once it is done."""
+        resp = self.api.post_server_action(
+            server['id'], {'createImage': {'name': name}})
+        image_id = resp['image_id']
+        self._wait_for_server_parameter(
+            server, {'OS-EXT-STS:task_state': None, 'status': 'ACTIVE'})
+        image = self.glance.show(None, image_id)
+        self.assertEqual('active', image['status'])
+        return image
+
+    def connector(self, host='compute1'):
+        """The real zvmconnector REST client, as other z/VM tools use it."""
+        url = parse.urlparse(self.simulators[host].url)
+        return restclient.RESTClient(ip=url.hostname, port=url.port,
+                                     ssl_enabled=url.scheme == 'https',
+                                     verify=False)
+
+    def couple_nics(self, server, host='compute1', vswitch='VSWITCH1'):
+        """Do what the z/VM Neutron agent does: couple NICs to a vswitch."""
+        conn = self.connector(host)
+        conn.call('vswitch_create', vswitch)
+        userid = self.userid(server)
+        for vdev in sorted(self.guest(server, host)['nics']):
+            result = conn.call('guest_nic_couple_to_vswitch', userid, vdev,
+                               vswitch)
+            self.assertEqual(0, result['overallRC'], result)
+
+    def userid(self, server):
+        return server['OS-EXT-SRV-ATTR:instance_name'].upper()
+
+    def guest(self, server, host='compute1'):
+        return self.admin(host).guest(self.userid(server))
+
+    # -- leak check ---------------------------------------------------------
+
+    def check_no_leaks(self):
+        """No guest, NIC, disk-pool usage or temporary file left behind."""
+        problems = []
+        for host, admin in self.admins.items():
+            if not self.simulators[host].running():
+                continue
+            inv = admin.inventory()
+            guests = inv.get('guests', {})
+            if guests:
+                problems.append('%s: guests left: %s' %
+                                (host, sorted(guests)))
+            used = inv.get('disk_pool', {}).get('used', 0)
+            if used:
+                problems.append('%s: disk pool still has %s in use' %
+                                (host, used))
+            fcp = inv.get('fcp_reservations') or {}
+            if fcp:
+                problems.append('%s: FCP devices still reserved: %s' %
+                                (host, fcp))
+        if os.path.isdir(self.image_tmp):
+            left = sorted(os.listdir(self.image_tmp))
+            if left:
+                problems.append('compute host temp files left: %s' % left)
+        if problems:
+            self.fail('Leak check failed:\n' + '\n'.join(problems))
