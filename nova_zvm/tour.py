@@ -22,6 +22,7 @@ table, leaves nothing running and exits non-zero on any failure.
 """
 
 import argparse
+import logging
 import sys
 import time
 import traceback
@@ -112,11 +113,16 @@ def main(argv=None, out=sys.stdout):
         failed = True
         out.write('The tour could not start:\n%s\n' % traceback.format_exc())
     finally:
+        # Stopping Nova's services logs a line per thread pool; the tour's
+        # output is its own table.
+        logging.disable(logging.WARNING)
         try:
             cloud.doCleanups()
         except Exception:
             failed = True
             out.write('Cleaning up failed:\n%s\n' % traceback.format_exc())
+        finally:
+            logging.disable(logging.NOTSET)
     if steps:
         _print_table(steps, out)
     for s in steps:
