@@ -243,8 +243,40 @@ disk).
 """),
 ]
 
-# Volumes (volume.py).
-ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts
+live_migration_opts = [
+    cfg.IntOpt('live_migration_max_total',
+               default=-1,
+               min=-1,
+               help="""
+Most seconds a live migration (z/VM Live Guest Relocation, ``VMRELOCATE
+MAXTOTAL``) may take in total before z/VM cancels it and the guest keeps
+running on its source; -1 for no limit (z/VM's default).
+
+The driver waits for the relocation for up to ``long_read_timeout``
+seconds: keep this value below that one, or the driver stops waiting first
+and decides from where the guest runs afterwards.
+"""),
+    cfg.IntOpt('live_migration_max_quiesce',
+               default=10,
+               min=-1,
+               help="""
+Most seconds a guest may be stopped during the final phase of a live
+migration (``VMRELOCATE MAXQUIESCE``) before z/VM cancels the relocation;
+-1 for no limit. 10 is z/VM's default.
+"""),
+    cfg.BoolOpt('live_migration_immediate',
+                default=False,
+                help="""
+Relocate in immediate mode (``VMRELOCATE IMMEDIATE``): one pass through the
+guest's memory, then straight to the quiesce phase. Shorter relocations of
+guests whose memory changes fast, at the price of a longer quiesce. Nova's
+``force complete`` cannot switch a running relocation to this mode: the
+connector has no API for it, so set it here beforehand.
+"""),
+]
+
+# Volumes and live migration (volume.py, live_migration.py).
+ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts + live_migration_opts
 
 
 def register_opts(conf):

@@ -1,0 +1,509 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+from unittest import mock
+
+from nova.compute import task_states
+from nova import context
+from nova import exception
+from nova.objects import base as obj_base
+from nova.objects import migrate_data as migrate_data_obj
+from nova import test
+from nova.tests.unit import fake_instance
+from oslo_serialization import jsonutils
+from oslo_versionedobjects import exception as ovo_exc
+
+from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.tests.unit.virt.zvm import test_network
+from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.virt.zvm import host
+from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import volume
+
+TMPL = test_volume.TMPL
+
+
+JOINED = (('ZVMHOST1', 'Joined'), ('ZVMHOST2', 'Joined'))
+
+
+def ssi_lines(name='SSI1', members=JOINED):
+    lines = ['ssi_name = %s' % name, 'ssi_mode = Stable',
+             'ssi_pdr = %s_PDR' % name, 'cross_system_timeouts = Enabled',
+             'output.ssiInfoCount = 4', '']
+    slots = list(members) + [('', 'Available')] * (4 - len(members))
+    for slot, (member, state) in enumerate(slots, 1):
+        lines.extend(['member_slot = %d' % slot,
+                      'member_system_id = %s' % member,
+                      'member_state = %s' % state,
+                      'member_pdr_heartbeat = 11/22/2026_00:00:00',
+                      'member_received_heartbeat = 11/22/2026_00:00:00', ''])
+    return lines
+
+
+def host_info(system, zcc):
+    return dict(fakes.HOST_INFO, zvm_host=system, hypervisor_hostname=system,
+                zcc_userid=zcc)
+
+
+def dest_data(member='ZVMHOST2', zcc='ZCCUSER2', cluster='SSI1', **more):
+    data = migrate_data_obj.VMwareLiveMigrateData(cluster_name=cluster)
+    facts = {'member': member, 'zcc_userid': zcc}
+    facts.update(more)
+    live_migration.set_facts(data, facts)
+    return data
+
+
+def round_trip(data):
+    """Through RPC, as the conductor and computes pass it."""
+    serializer = obj_base.NovaObjectSerializer()
+    primitive = jsonutils.loads(jsonutils.dumps(
+        serializer.serialize_entity(None, data)))
+    return serializer.deserialize_entity(None, primitive)
+
+
+class LiveMigrationTestBase(test.NoDBTestCase):
+
+    system = 'ZVMHOST1'
+    zcc = 'ZCCUSER1'
+
+    def setUp(self):
+        super(LiveMigrationTestBase, self).setUp()
+        self.flags(instance_name_template='OS%06x')
+        self.client = fakes.FakeClient(
+            host_get_info=host_info(self.system, self.zcc),
+            host_get_ssi_info=ssi_lines(),
+            guest_get_power_state='on',
+            get_volume_connector=test_volume.connector_answer(),
+            get_fcp_usage=['', 0, 0, ''])
+        self.volume = volume.VolumeOps(self.client)
+        self.ops = live_migration.LiveMigrationOps(
+            self.client, host.HostOps(self.client), self.volume)
+        self.ctxt = context.get_admin_context()
+        self.instance = fake_instance.fake_instance_obj(
+            self.ctxt, id=1, host='cmp1', task_state=task_states.MIGRATING)
+        self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+
+    def facts(self, data):
+        return live_migration.facts_of(data)
+
+
+class ParseTestCase(test.NoDBTestCase):
+
+    def test_ssi_members(self):
+        ssi = live_migration.parse_ssi(ssi_lines(members=(
+            ('zvmhost1', 'Joined'), ('ZVMHOST2', 'Down'))))
+        self.assertEqual({'name': 'SSI1', 'members': {
+            'ZVMHOST1': 'Joined', 'ZVMHOST2': 'Down'}}, ssi)
+
+    def test_not_an_ssi_member(self):
+        self.assertIsNone(live_migration.parse_ssi([]))
+        self.assertIsNone(live_migration.parse_ssi(None))
+        self.assertIsNone(live_migration.parse_ssi(['garbage', '']))
+
+    def test_relocation_parms(self):
+        self.assertEqual({'maxtotal': -1, 'maxquiesce': 10},
+                         live_migration.relocation_parms())
+        self.flags(live_migration_max_total=600,
+                   live_migration_max_quiesce=-1,
+                   live_migration_immediate=True, group='zvm')
+        self.assertEqual({'maxtotal': 600, 'maxquiesce': -1,
+                          'immediate': 'YES'},
+                         live_migration.relocation_parms())
+
+    def test_port_macs_as_zvmsdk_matches_them(self):
+        vifs = [test_network.make_vif('p1', 'fa:16:3e:0a:0b:0c'),
+                test_network.make_vif('p2', 'FA:16:3E:00:00:ff'),
+                {'id': 'p3', 'address': None}]
+        self.assertEqual({'0A0B0C': 'p1', '0000FF': 'p2'},
+                         live_migration.port_macs(vifs))
+
+
+class MigrateDataTestCase(test.NoDBTestCase):
+
+    def test_round_trip_keeps_the_zvm_facts(self):
+        data = dest_data(source='ZVMHOST1', fcp=['1a00', '1b00'])
+        data.is_volume_backed = True
+        back = round_trip(data)
+        self.assertIsInstance(back, migrate_data_obj.VMwareLiveMigrateData)
+        self.assertEqual('SSI1', back.cluster_name)
+        self.assertTrue(back.is_volume_backed)
+        self.assertEqual({'zvm_lgr': 1, 'member': 'ZVMHOST2',
+                          'zcc_userid': 'ZCCUSER2', 'source': 'ZVMHOST1',
+                          'fcp': ['1a00', '1b00']},
+                         live_migration.facts_of(back))
+
+    def test_primitive_round_trip(self):
+        data = dest_data()
+        back = obj_base.NovaObject.obj_from_primitive(
+            data.obj_to_primitive())
+        self.assertEqual(data.datastore_regex, back.datastore_regex)
+
+    def test_why_not_a_new_class_or_the_base_class(self):
+        # The base class is not registered: no Nova service could read it.
+        primitive = migrate_data_obj.LiveMigrateData(
+            is_volume_backed=False).obj_to_primitive()
+        self.assertRaises(ovo_exc.UnsupportedObjectError,
+                          obj_base.NovaObject.obj_from_primitive, primitive)
+
+    def test_foreign_migrate_data_refused(self):
+        for data in (migrate_data_obj.LibvirtLiveMigrateData(),
+                     migrate_data_obj.VMwareLiveMigrateData(
+                         cluster_name='c', datastore_regex='ds.*'),
+                     migrate_data_obj.VMwareLiveMigrateData(
+                         cluster_name='c', datastore_regex='{"zvm_lgr": 2, '
+                                                           '"member": "X"}'),
+                     None):
+            err = self.assertRaises(exception.MigrationPreCheckError,
+                                    live_migration.facts_of, data)
+            self.assertIn('z/VM on both sides', str(err))
+
+
+class DestinationCheckTestCase(LiveMigrationTestBase):
+
+    system = 'ZVMHOST2'
+    zcc = 'ZCCUSER2'
+
+    def _check(self, block_migration=False):
+        return self.ops.check_can_live_migrate_destination(
+            self.ctxt, self.instance, {}, {}, block_migration, False)
+
+    def test_answers_this_member(self):
+        data = self._check(block_migration=None)
+        self.assertEqual(['host_get_info', 'host_get_ssi_info'],
+                         self.client.api_names())
+        self.assertIsInstance(data, migrate_data_obj.VMwareLiveMigrateData)
+        self.assertEqual('SSI1', data.cluster_name)
+        self.assertEqual({'zvm_lgr': 1, 'member': 'ZVMHOST2',
+                          'zcc_userid': 'ZCCUSER2'}, self.facts(data))
+
+    def test_reuses_fresh_host_data(self):
+        self.ops._host.host_info()
+        self._check()
+        self.assertEqual(1, self.client.count('host_get_info'))
+
+    def test_block_migration_refused_before_any_call(self):
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check, block_migration=True)
+        self.assertIn('members share', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_not_in_an_ssi(self):
+        self.client.answers['host_get_ssi_info'] = []
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('ZVMHOST2 is not a member of an SSI', str(err))
+
+    def test_not_a_joined_member(self):
+        self.client.answers['host_get_ssi_info'] = ssi_lines(members=(
+            ('ZVMHOST1', 'Joined'), ('ZVMHOST2', 'Isolated')))
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('Isolated', str(err))
+
+    def test_cleanup_of_the_check_needs_no_call(self):
+        self.ops.cleanup_live_migration_destination_check(self.ctxt,
+                                                          dest_data())
+        self.assertEqual([], self.client.calls)
+
+
+class SourceCheckTestCase(LiveMigrationTestBase):
+
+    def _check(self, data=None, bdi=None):
+        return self.ops.check_can_live_migrate_source(
+            self.ctxt, self.instance, data or dest_data(), bdi)
+
+    def test_tests_the_relocation(self):
+        data = self._check()
+        self.assertEqual(['host_get_info', 'host_get_ssi_info',
+                          'guest_get_power_state', 'guest_live_migrate'],
+                         self.client.api_names())
+        self.assertEqual(('guest_live_migrate', (
+            'OS000001', 'ZCCUSER2', 'ZVMHOST2', {}, 'test'), {}),
+            self.client.calls[-1])
+        facts = self.facts(data)
+        self.assertEqual('ZVMHOST1', facts['source'])
+        self.assertEqual([], facts['fcp'])
+
+    def test_carries_the_fcp_devices_of_the_volumes(self):
+        bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.stashed_info(fcps=['1b00', '1a00']))]}
+        data = self._check(bdi=bdi)
+        self.assertEqual(['1a00', '1b00'], self.facts(data)['fcp'])
+        self.assertNotIn('get_volume_connector', self.client.api_names())
+
+    def test_other_ssi_cluster(self):
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check, dest_data(cluster='SSI2'))
+        self.assertIn('SSI2', str(err))
+        self.assertNotIn('guest_live_migrate', self.client.api_names())
+
+    def test_source_not_in_an_ssi(self):
+        self.client.answers['host_get_ssi_info'] = []
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('in SSI cluster none', str(err))
+
+    def test_destination_down_as_seen_from_here(self):
+        self.client.answers['host_get_ssi_info'] = ssi_lines(members=(
+            ('ZVMHOST1', 'Joined'), ('ZVMHOST2', 'Down')))
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('Down', str(err))
+
+    def test_same_system(self):
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check, dest_data(member='ZVMHOST1'))
+        self.assertIn('already runs', str(err))
+        self.assertEqual(['host_get_info'], self.client.api_names())
+
+    def test_stopped_guest(self):
+        self.client.answers['guest_get_power_state'] = 'off'
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('running guests only', str(err))
+        self.assertNotIn('guest_live_migrate', self.client.api_names())
+
+    def test_zvm_refuses_the_relocation(self):
+        self.client.answers['guest_live_migrate'] = fakes.connector_error(
+            'guest_live_migrate', 300, 1, errmsg='HCPRLE1951I virtual '
+            'switch VSW1 is not defined on ZVMHOST2')
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._check)
+        self.assertIn('VSW1', str(err))
+
+    def test_missing_guest(self):
+        self.client.answers['guest_get_power_state'] = fakes.guest_not_found(
+            'guest_get_power_state', 'OS000001')
+        self.assertRaises(exception.InstanceNotFound, self._check)
+
+    def test_data_of_another_driver_refused_before_any_call(self):
+        self.assertRaises(exception.MigrationPreCheckError,
+                          self.ops.check_can_live_migrate_source, self.ctxt,
+                          self.instance,
+                          migrate_data_obj.LibvirtLiveMigrateData(), None)
+        self.assertEqual([], self.client.calls)
+
+
+class DestinationPrepareTestCase(LiveMigrationTestBase):
+
+    system = 'ZVMHOST2'
+    zcc = 'ZCCUSER2'
+
+    def _at_dest(self, fcps):
+        return self.ops.check_source_migrate_data_at_dest(
+            self.ctxt, self.instance, dest_data(fcp=fcps))
+
+    def test_free_fcp_devices_accepted_and_remembered(self):
+        self._at_dest(['1a00', '1b00'])
+        self.assertEqual([('get_fcp_usage', ('1a00',), {}),
+                          ('get_fcp_usage', ('1b00',), {})],
+                         self.client.calls)
+        self.assertEqual(['1a00', '1b00'], self.ops.incoming_fcp_devices(
+            self.instance, 'cmp2'))
+
+    def test_remembered_only_while_migrating_to_this_host(self):
+        self._at_dest(['1a00'])
+        self.assertIsNone(self.ops.incoming_fcp_devices(self.instance,
+                                                        'cmp1'))
+        self.instance.task_state = None
+        self.assertIsNone(self.ops.incoming_fcp_devices(self.instance,
+                                                        'cmp2'))
+
+    def test_devices_of_this_guest_accepted(self):
+        self.client.answers['get_fcp_usage'] = ['os000001', 1, 0, TMPL]
+        self._at_dest(['1a00'])
+
+    def test_device_used_by_another_guest(self):
+        self.client.answers['get_fcp_usage'] = ['OTHER', 1, 2, TMPL]
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._at_dest, ['1a00'])
+        self.assertIn('in use by OTHER', str(err))
+        self.assertIsNone(self.ops.incoming_fcp_devices(self.instance,
+                                                        'cmp2'))
+
+    def test_device_unknown_here(self):
+        self.client.answers['get_fcp_usage'] = fakes.connector_error(
+            'get_fcp_usage', 404, 1, modid=30, errmsg='FCP 1a00 not found')
+        err = self.assertRaises(exception.MigrationPreCheckError,
+                                self._at_dest, ['1a00'])
+        self.assertIn('not usable', str(err))
+
+    def test_no_volumes_no_call(self):
+        self._at_dest([])
+        self.assertEqual([], self.client.calls)
+
+    def test_pre_live_migration_without_volumes(self):
+        data = dest_data(fcp=[])
+        self.assertIs(data, self.ops.pre_live_migration(
+            self.ctxt, self.instance, {'block_device_mapping': []}, [],
+            None, data))
+        self.assertEqual([], self.client.calls)
+
+    def test_pre_live_migration_counts_the_connections_here(self):
+        info = test_volume.fc_info()
+        bdi = {'block_device_mapping': [test_volume.bdm(info)]}
+        self.ops.pre_live_migration(self.ctxt, self.instance, bdi, [], None,
+                                    dest_data(fcp=['1a00', '1b00']))
+        self.assertEqual(['get_volume_connector', 'volume_attach'],
+                         self.client.api_names())
+        request = self.client.calls[1][1][0]
+        self.assertIs(True, request['is_root_volume'])
+        self.assertEqual(['1a00', '1b00'], request['zvm_fcp'])
+        self.assertEqual(['1a00', '1b00'], volume.stashed(info)['fcp'])
+
+    def test_pre_live_migration_with_other_devices_refused(self):
+        bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.fc_info())]}
+        err = self.assertRaises(exception.MigrationError,
+                                self.ops.pre_live_migration, self.ctxt,
+                                self.instance, bdi, [], None,
+                                dest_data(fcp=['1a05', '1b05']))
+        self.assertIn('1a05', str(err))
+        self.assertNotIn('volume_attach', self.client.api_names())
+
+    def test_register_after_the_relocation(self):
+        self._at_dest(['1a00'])
+        vifs = [test_network.make_vif('p1', 'fa:16:3e:00:00:01'),
+                test_network.make_vif('p2', 'fa:16:3e:00:00:02')]
+        self.ops.post_live_migration_at_destination(self.ctxt, self.instance,
+                                                    vifs)
+        self.assertEqual([('guest_register', (
+            'OS000001', 'os_version=rhel9.2', '1',
+            {'000001': 'p1', '000002': 'p2'}), {})], self.client.calls[-1:])
+        self.assertIsNone(self.ops.incoming_fcp_devices(self.instance,
+                                                        'cmp2'))
+
+    def test_register_without_network(self):
+        self.ops.post_live_migration_at_destination(self.ctxt, self.instance,
+                                                    [])
+        self.assertEqual(('OS000001', 'os_version=rhel9.2', '0', {}),
+                         self.client.calls[0][1])
+
+    def test_register_failure_raises(self):
+        self.client.answers['guest_register'] = fakes.guest_not_found(
+            'guest_register', 'OS000001')
+        self.assertRaises(exception.InstanceNotFound,
+                          self.ops.post_live_migration_at_destination,
+                          self.ctxt, self.instance, [])
+
+    def test_rollback_at_destination_releases_what_was_prepared(self):
+        self.flags(fcp_template_id=TMPL, group='zvm')
+        self._at_dest(['1a00'])
+        self.client.calls = []
+        self.ops.rollback_live_migration_at_destination(
+            self.ctxt, self.instance, [], {})
+        self.assertEqual([('get_volume_connector', ('OS000001',),
+                           {'reserve': False, 'fcp_template_id': TMPL})],
+                         self.client.calls)
+        self.ops.rollback_live_migration_at_destination(
+            self.ctxt, self.instance, [], {})
+        self.assertEqual(1, len(self.client.calls))
+
+
+class RelocationTestCase(LiveMigrationTestBase):
+
+    def setUp(self):
+        super(RelocationTestCase, self).setUp()
+        self.post = mock.Mock()
+        self.recover = mock.Mock()
+        self.data = dest_data(source='ZVMHOST1', fcp=[])
+
+    def _migrate(self, block_migration=False):
+        self.ops.live_migration(self.ctxt, self.instance, 'cmp2', self.post,
+                                self.recover, block_migration, self.data)
+
+    def test_move_then_post(self):
+        self._migrate()
+        self.assertEqual([('guest_live_migrate', (
+            'OS000001', 'ZCCUSER2', 'ZVMHOST2',
+            {'maxtotal': -1, 'maxquiesce': 10}, 'move'), {})],
+            self.client.calls)
+        self.post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
+                                          False, self.data)
+        self.recover.assert_not_called()
+
+    def test_move_with_options(self):
+        self.flags(live_migration_max_total=300,
+                   live_migration_immediate=True, group='zvm')
+        self._migrate()
+        self.assertEqual({'maxtotal': 300, 'maxquiesce': 10,
+                          'immediate': 'YES'}, self.client.calls[0][1][3])
+
+    def test_failed_move_guest_still_here_recovers(self):
+        self.client.answers['guest_live_migrate'] = fakes.connector_error(
+            'guest_live_migrate', 300, 1, errmsg='MAXQUIESCE exceeded')
+        self._migrate()
+        self.assertEqual(['guest_live_migrate', 'guest_get_power_state'],
+                         self.client.api_names())
+        self.recover.assert_called_once_with(self.ctxt, self.instance,
+                                             'cmp2', self.data)
+        self.post.assert_not_called()
+
+    def test_lost_answer_but_guest_gone_completes(self):
+        self.client.answers.update(
+            guest_live_migrate=fakes.unreachable('guest_live_migrate'),
+            guest_get_power_state=fakes.guest_not_found(
+                'guest_get_power_state', 'OS000001'))
+        self._migrate()
+        self.post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
+                                          False, self.data)
+        self.recover.assert_not_called()
+
+    def test_unknown_outcome_raises(self):
+        self.client.answers.update(
+            guest_live_migrate=fakes.unreachable('guest_live_migrate'),
+            guest_get_power_state=fakes.unreachable('guest_get_power_state'))
+        err = self.assertRaises(exception.ZVMConnectorError, self._migrate)
+        self.assertEqual('guest_live_migrate', err.api)
+        self.post.assert_not_called()
+        self.recover.assert_not_called()
+
+    def test_block_migration_refused_before_any_call(self):
+        self.assertRaises(exception.MigrationError, self._migrate,
+                          block_migration=True)
+        self.assertEqual([], self.client.calls)
+
+    def test_foreign_data_refused_before_any_call(self):
+        self.data = migrate_data_obj.LibvirtLiveMigrateData()
+        self.assertRaises(exception.MigrationError, self._migrate)
+        self.assertEqual([], self.client.calls)
+
+    def test_source_forgets_volumes(self):
+        bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.stashed_info())]}
+        self.ops.post_live_migration(self.ctxt, self.instance, bdi,
+                                     self.data)
+        self.assertEqual(['volume_detach', 'get_volume_connector'],
+                         self.client.api_names())
+        self.assertIs(True,
+                      self.client.calls[0][1][0]['update_connections_only'])
+        self.assertEqual({'reserve': False, 'fcp_template_id': TMPL},
+                         self.client.calls[1][2])
+
+    def test_source_volume_cleanup_failures_do_not_stop_nova(self):
+        self.client.answers['volume_detach'] = fakes.connector_error(
+            'volume_detach', 500, 1, modid=30)
+        bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.stashed_info())]}
+        self.ops.post_live_migration(self.ctxt, self.instance, bdi,
+                                     self.data)
+        self.assertEqual('get_volume_connector', self.client.api_names()[-1])
+
+    def test_source_deregisters(self):
+        self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
+        self.assertEqual([('guest_deregister', ('OS000001',), {})],
+                         self.client.calls)
+
+    def test_failed_deregister_is_logged_only(self):
+        self.client.answers['guest_deregister'] = fakes.connector_error(
+            'guest_deregister', 500, 1)
+        self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
