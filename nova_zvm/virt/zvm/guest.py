@@ -327,9 +327,16 @@ class GuestOps(object):
         """guest_create with this host's options; returns the disk list.
 
         :raises: InstanceExists when the userid is taken (the caller must
-            never delete that guest: it is not its own)
+            never delete that guest: it is not its own; destroy leaves it
+            alone too, as after a spawn that found it)
         """
-        return self._create(instance, userid, disks)
+        try:
+            created = self._create(instance, userid, disks)
+        except exception.InstanceExists:
+            self._not_created.add(instance.uuid)
+            raise
+        self._not_created.discard(instance.uuid)
+        return created
 
     def plug_and_wait(self, instance, userid, os_distro, network_info):
         """Create the NICs and wait for Neutron's network-vif-plugged."""

@@ -806,6 +806,22 @@ class DriverMigrationTestCase(MigrationTestBase):
         self.assertNotIn('guest_delete', self.src.api_names())
         self.assert_no_files()
 
+    def test_guest_found_on_the_destination_survives_deletion(self):
+        dest = driver.ZVMDriver(self.virtapi, client=self.dst)
+        info = self.driver.migrate_disk_and_power_off(
+            self.ctxt, self.instance, THIS_IP, make_flavor('big', root_gb=20),
+            self.vifs, None, 0, 0)
+        self.dst.answers['guest_create'] = fakes.connector_error(
+            'guest_create', 409, 1)
+        self.assertRaises(exception.InstanceExists, dest.finish_migration,
+                          self.ctxt, self.migration, self.instance, info,
+                          self.vifs, None, True, {}, None, True)
+        # The server is deleted while in ERROR on the destination.
+        self.instance.task_state = task_states.DELETING
+        dest.destroy(self.ctxt, self.instance, self.vifs)
+        self.assertNotIn('guest_delete', self.dst.api_names())
+        self.assert_no_files()
+
     def test_same_host_revert_destroy_keeps_the_guest(self):
         self.same_host()
         self.instance.task_state = task_states.RESIZE_REVERTING
