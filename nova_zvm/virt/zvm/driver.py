@@ -29,11 +29,13 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
+from nova_zvm.virt.zvm import volume
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -52,12 +54,19 @@ class ZVMDriver(driver.ComputeDriver):
         "supports_attach_interface": False,
         "supports_device_tagging": False,
         "supports_tagged_attach_interface": False,
+        # Volumes (volume.py): FCP attach/detach, boot from volume, live
+        # migration with volumes. A device tag reaches the guest in its
+        # config drive, which z/VM guests read at first boot only.
         "supports_tagged_attach_volume": False,
+        # No connector API makes the guest rescan a resized LUN.
         "supports_extend_volume": False,
+        # The connector attaches a LUN read-write to one guest, with no
+        # shareable mode; one LUN on several guests is not supported.
         "supports_multiattach": False,
         "supports_trusted_certs": False,
         "supports_pcpus": False,
         "supports_accelerators": False,
+        # Rescue is not supported at all (unsupported.py).
         "supports_bfv_rescue": False,
         "supports_vtpm": False,
         "supports_secure_boot": False,
@@ -94,8 +103,12 @@ class ZVMDriver(driver.ComputeDriver):
         self._host = host.HostOps(self._client)
         self._image = image.ImageOps(self._client)
         self._network = network.NetworkOps(self._client)
+        self._volume = volume.VolumeOps(self._client)
         self._guest = guest.GuestOps(self._client, self._image,
-                                     self._network, virtapi)
+                                     self._network, virtapi,
+                                     volume_ops=self._volume)
+        self._live_migration = live_migration.LiveMigrationOps(
+            self._client, self._host, self._volume)
         self._migration = migration.MigrationOps(self._client, self._guest,
                                                  self._image)
         # The compute service's host name, from init_host: several services
@@ -189,6 +202,8 @@ class ZVMDriver(driver.ComputeDriver):
             # finish_revert_migration.
             return
         self._guest.destroy(instance)
+        # The connector's volume records and FCP reservations of the guest.
+        self._volume.forget_volumes(instance, block_device_info)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,
@@ -278,6 +293,104 @@ class ZVMDriver(driver.ComputeDriver):
     def delete_instance_files(self, instance):
         return self._migration.delete_instance_files(instance)
 
+    # -- volumes (volume.py) -------------------------------------------------
+
+    @zvm_exc.translate
+    def get_volume_connector(self, instance):
+        # A guest relocating here keeps its FCP device numbers.
+        return self._volume.get_volume_connector(
+            instance, fcp_devices=self._live_migration.incoming_fcp_devices(
+                instance, self._hostname))
+
+    @zvm_exc.translate
+    def attach_volume(self, context, connection_info, instance, mountpoint,
+                      disk_bus=None, device_type=None, encryption=None):
+        self._volume.attach_volume(instance, connection_info, mountpoint,
+                                   encryption=encryption)
+
+    @zvm_exc.translate
+    def detach_volume(self, context, connection_info, instance, mountpoint,
+                      encryption=None):
+        # Nova also detaches on the other side of a live migration (its
+        # rollback); the guest runs here only where Nova places it.
+        self._volume.detach_volume(instance, connection_info, mountpoint,
+                                   local=instance.host == self._hostname)
+
+    # -- live migration (live_migration.py) ----------------------------------
+
+    @zvm_exc.translate
+    def check_can_live_migrate_destination(self, context, instance,
+                                           src_compute_info, dst_compute_info,
+                                           block_migration=False,
+                                           disk_over_commit=False):
+        return self._live_migration.check_can_live_migrate_destination(
+            context, instance, src_compute_info, dst_compute_info,
+            block_migration, disk_over_commit)
+
+    @zvm_exc.translate
+    def check_source_migrate_data_at_dest(self, ctxt, instance, migrate_data,
+                                          migration, limits, allocs):
+        return self._live_migration.check_source_migrate_data_at_dest(
+            ctxt, instance, migrate_data)
+
+    @zvm_exc.translate
+    def cleanup_live_migration_destination_check(self, context,
+                                                 dest_check_data):
+        self._live_migration.cleanup_live_migration_destination_check(
+            context, dest_check_data)
+
+    @zvm_exc.translate
+    def check_can_live_migrate_source(self, context, instance,
+                                      dest_check_data, block_device_info=None):
+        return self._live_migration.check_can_live_migrate_source(
+            context, instance, dest_check_data, block_device_info)
+
+    @zvm_exc.translate
+    def pre_live_migration(self, context, instance, block_device_info,
+                           network_info, disk_info, migrate_data):
+        return self._live_migration.pre_live_migration(
+            context, instance, block_device_info, network_info, disk_info,
+            migrate_data)
+
+    @zvm_exc.translate
+    def live_migration(self, context, instance, dest,
+                       post_method, recover_method, block_migration=False,
+                       migrate_data=None):
+        self._live_migration.live_migration(
+            context, instance, dest, post_method, recover_method,
+            block_migration, migrate_data)
+
+    @zvm_exc.translate
+    def post_live_migration(self, context, instance, block_device_info,
+                            migrate_data=None):
+        self._live_migration.post_live_migration(
+            context, instance, block_device_info, migrate_data)
+
+    @zvm_exc.translate
+    def post_live_migration_at_source(self, context, instance, network_info):
+        self._live_migration.post_live_migration_at_source(
+            context, instance, network_info)
+
+    @zvm_exc.translate
+    def post_live_migration_at_destination(self, context, instance,
+                                           network_info,
+                                           block_migration=False,
+                                           block_device_info=None):
+        self._live_migration.post_live_migration_at_destination(
+            context, instance, network_info, block_migration,
+            block_device_info)
+
+    @zvm_exc.translate
+    def rollback_live_migration_at_destination(self, context, instance,
+                                               network_info,
+                                               block_device_info,
+                                               destroy_disks=True,
+                                               migrate_data=None):
+        self._live_migration.rollback_live_migration_at_destination(
+            context, instance, network_info, block_device_info,
+            destroy_disks, migrate_data)
+
+    # -- networking ----------------------------------------------------------
     # -- networking ----------------------------------------------------------
 
     @zvm_exc.translate

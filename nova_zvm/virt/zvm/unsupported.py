@@ -88,25 +88,21 @@ UNSUPPORTED = {
     'volume_snapshot_delete': "assisted volume snapshots are a libvirt "
                               "feature",
     # Not yet: tracked by their own issues.
-    'get_volume_connector': "volumes are not available yet",
-    'attach_volume': "volumes are not available yet",
-    'detach_volume': "volumes are not available yet",
-    'swap_volume': "volumes are not available yet",
-    'extend_volume': "volumes are not available yet",
-    'check_can_live_migrate_destination': "live migration is not "
-                                          "available yet",
-    'check_can_live_migrate_source': "live migration is not available yet",
-    'cleanup_live_migration_destination_check': "live migration is not "
-                                                "available yet",
-    'pre_live_migration': "live migration is not available yet",
-    'live_migration': "live migration is not available yet",
-    'live_migration_abort': "live migration is not available yet",
-    'live_migration_force_complete': "live migration is not available yet",
-    'post_live_migration_at_source': "live migration is not available yet",
-    'post_live_migration_at_destination': "live migration is not "
-                                          "available yet",
-    'rollback_live_migration_at_destination': "live migration is not "
-                                              "available yet",
+    # Volumes (volume.py) and live migration (live_migration.py): what
+    # z/VM and its connector cannot do.
+    'swap_volume': "swapping volumes needs a block copy by the hypervisor "
+                   "while the guest runs (libvirt's blockRebase); z/VM has "
+                   "none: copy the data inside the guest",
+    'extend_volume': "the z/VM Cloud Connector has no API to make a guest "
+                     "rescan a resized LUN; rescan it inside the guest",
+    'live_migration_abort': "the z/VM Cloud Connector has no API to cancel "
+                            "a running relocation (VMRELOCATE CANCEL); "
+                            "[zvm] live_migration_max_total bounds it",
+    'live_migration_force_complete': "the z/VM Cloud Connector cannot "
+                                     "change a running relocation; set "
+                                     "[zvm] live_migration_immediate for "
+                                     "relocations that go straight to the "
+                                     "quiesce phase",
 }
 
 

@@ -19,14 +19,17 @@ from nova.objects import base as obj_base
 from nova.objects import migrate_data as migrate_data_obj
 from nova import test
 from nova.tests.unit import fake_instance
+from nova.virt import fake as fake_virt
 from oslo_serialization import jsonutils
 from oslo_versionedobjects import exception as ovo_exc
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
 from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import unsupported
 from nova_zvm.virt.zvm import volume
 
 TMPL = test_volume.TMPL
@@ -507,3 +510,102 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.client.answers['guest_deregister'] = fakes.connector_error(
             'guest_deregister', 500, 1)
         self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
+
+
+class DriverLiveMigrationTestCase(test.NoDBTestCase):
+    """Both sides through ZVMDriver, the data through RPC at each hop."""
+
+    def setUp(self):
+        super(DriverLiveMigrationTestCase, self).setUp()
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        self.flags(instance_name_template='OS%06x')
+        self.src_client = fakes.FakeClient(
+            host_get_info=host_info('ZVMHOST1', 'ZCCUSER1'),
+            host_get_ssi_info=ssi_lines(), guest_get_power_state='on',
+            get_volume_connector=test_volume.connector_answer())
+        self.dst_client = fakes.FakeClient(
+            host_get_info=host_info('ZVMHOST2', 'ZCCUSER2'),
+            host_get_ssi_info=ssi_lines(),
+            get_fcp_usage=['', 0, 0, ''],
+            get_volume_connector=fakes.Seq([
+                test_volume.connector_answer(('1A03', '1B03')),
+                test_volume.connector_answer(('1A03', '1B03')),
+                test_volume.connector_answer(),
+                test_volume.connector_answer()]))
+        self.src = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
+                                    client=self.src_client)
+        self.src.init_host('cmp1')
+        self.dst = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
+                                    client=self.dst_client)
+        self.dst.init_host('cmp2')
+        # init_host fetched the host data both sides reuse below.
+        self.src_client.calls = []
+        self.dst_client.calls = []
+        self.ctxt = context.get_admin_context()
+        self.instance = fake_instance.fake_instance_obj(
+            self.ctxt, id=1, host='cmp1', task_state=task_states.MIGRATING)
+        self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+        self.src_bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.stashed_info())]}
+
+    def test_whole_flow_with_a_volume(self):
+        data = self.dst.check_can_live_migrate_destination(
+            self.ctxt, self.instance, {}, {}, False, False)
+        data = round_trip(self.src.check_can_live_migrate_source(
+            self.ctxt, self.instance, round_trip(data), self.src_bdi))
+        data = round_trip(self.dst.check_source_migrate_data_at_dest(
+            self.ctxt, self.instance, data, None, None, None))
+        self.dst.cleanup_live_migration_destination_check(self.ctxt, data)
+        # Nova's pre_live_migration on the destination: the connector for
+        # Cinder, then the driver.
+        connector = self.dst.get_volume_connector(self.instance)
+        self.assertEqual(['1a00', '1b00'], connector['zvm_fcp'])
+        dst_bdi = {'block_device_mapping': [test_volume.bdm(
+            test_volume.fc_info())]}
+        data = round_trip(self.dst.pre_live_migration(
+            self.ctxt, self.instance, dst_bdi, [], None, data))
+        post = mock.Mock()
+        self.src.live_migration(self.ctxt, self.instance, 'cmp2', post,
+                                mock.Mock(), False, data)
+        post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
+                                     False, data)
+        self.src.post_live_migration(self.ctxt, self.instance, self.src_bdi,
+                                     data)
+        self.src.post_live_migration_at_source(self.ctxt, self.instance, [])
+        self.instance.host = 'cmp2'
+        self.instance.task_state = None
+        self.dst.post_live_migration_at_destination(self.ctxt, self.instance,
+                                                    [], False, dst_bdi)
+        self.assertEqual(
+            ['host_get_ssi_info', 'guest_get_power_state',
+             'guest_live_migrate', 'guest_live_migrate', 'volume_detach',
+             'get_volume_connector', 'guest_deregister'],
+            self.src_client.api_names())
+        self.assertEqual(
+            ['host_get_ssi_info', 'get_fcp_usage',
+             'get_fcp_usage', 'get_volume_connector', 'get_volume_connector',
+             'set_fcp_usage', 'set_fcp_usage', 'get_volume_connector',
+             'get_volume_connector', 'volume_attach', 'guest_register'],
+            self.dst_client.api_names())
+
+    def test_rollback_detach_on_the_destination_keeps_the_guest(self):
+        # Nova's remove_volume_connection on the destination: the guest
+        # still runs on the source (instance.host).
+        self.dst.detach_volume(self.ctxt, test_volume.stashed_info(),
+                               self.instance, '/dev/vdb')
+        self.assertIs(True, self.dst_client.calls[0][1][0][
+            'update_connections_only'])
+
+    def test_abort_and_force_complete_refused_with_reasons(self):
+        for name, words in (('live_migration_abort', 'VMRELOCATE CANCEL'),
+                            ('live_migration_force_complete',
+                             'live_migration_immediate')):
+            self.assertIn(name, unsupported.UNSUPPORTED)
+            err = self.assertRaises(unsupported.NotSupported,
+                                    getattr(self.src, name), self.instance)
+            self.assertIn(words, str(err))
+
+    def test_driver_refusal_is_a_nova_exception(self):
+        self.assertRaises(exception.MigrationPreCheckError,
+                          self.dst.check_can_live_migrate_destination,
+                          self.ctxt, self.instance, {}, {}, True, False)

@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import copy
 import os
 
 import fixtures
@@ -22,6 +23,7 @@ from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
+from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import network
@@ -654,3 +656,72 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         ops.spawn(self.ctxt, self.instance, self.image_meta, [], 'pw', [],
                   {'block_device_mapping': [bdm(fc_info(VOL2))]})
         self.assertNotIn('volume_attach', self.client.api_names())
+
+
+class DriverVolumeTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(DriverVolumeTestCase, self).setUp()
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        self.flags(instance_name_template='OS%06x')
+        self.client = fakes.FakeClient(
+            get_volume_connector=connector_answer(),
+            host_get_info=dict(fakes.HOST_INFO))
+        self.driver = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
+                                       client=self.client)
+        self.driver.init_host('cmp1')
+        self.client.calls = []
+        self.ctxt = context.get_admin_context()
+        self.instance = fake_instance.fake_instance_obj(self.ctxt, id=1,
+                                                        host='cmp1')
+        self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+
+    def test_capabilities(self):
+        caps = driver.ZVMDriver.capabilities
+        for key in ('supports_multiattach', 'supports_extend_volume',
+                    'supports_tagged_attach_volume', 'supports_bfv_rescue'):
+            self.assertFalse(caps[key], key)
+
+    def test_attach_and_detach_here(self):
+        info = fc_info()
+        self.driver.attach_volume(self.ctxt, info, self.instance, '/dev/vdb')
+        self.driver.detach_volume(self.ctxt, info, self.instance, '/dev/vdb')
+        detach = self.client.calls[2][1][0]
+        self.assertEqual('volume_detach', self.client.calls[2][0])
+        self.assertIs(False, detach['update_connections_only'])
+
+    def test_detach_where_the_guest_does_not_run(self):
+        self.instance.host = 'cmp2'
+        self.driver.detach_volume(self.ctxt, stashed_info(), self.instance,
+                                  '/dev/vdb')
+        self.assertIs(True,
+                      self.client.calls[0][1][0]['update_connections_only'])
+
+    def test_destroy_forgets_volumes_after_the_guest(self):
+        bdi = {'block_device_mapping': [bdm(stashed_info())]}
+        self.driver.destroy(self.ctxt, self.instance, [],
+                            block_device_info=bdi)
+        self.assertEqual(['guest_delete', 'volume_detach',
+                          'get_volume_connector'], self.client.api_names())
+
+    def test_destroy_without_volumes_is_one_call(self):
+        self.driver.destroy(self.ctxt, self.instance, [])
+        self.assertEqual(['guest_delete'], self.client.api_names())
+
+    def test_swap_and_extend_refused_with_reasons(self):
+        err = self.assertRaises(NotImplementedError,
+                                self.driver.extend_volume, self.ctxt,
+                                fc_info(), self.instance, 2 ** 30)
+        self.assertIn('rescan', str(err))
+        err = self.assertRaises(NotImplementedError, self.driver.swap_volume,
+                                self.ctxt, fc_info(), fc_info(VOL2),
+                                self.instance, '/dev/vdb', 2)
+        self.assertIn('block copy', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_connection_info_is_not_changed_by_a_refusal(self):
+        info = fc_info(target_lun='lun-one')
+        before = copy.deepcopy(info)
+        self.assertRaises(exception.InvalidVolume, self.driver.attach_volume,
+                          self.ctxt, info, self.instance, '/dev/vdb')
+        self.assertEqual(before, info)
