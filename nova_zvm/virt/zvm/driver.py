@@ -391,7 +391,6 @@ class ZVMDriver(driver.ComputeDriver):
             destroy_disks, migrate_data)
 
     # -- networking ----------------------------------------------------------
-    # -- networking ----------------------------------------------------------
 
     @zvm_exc.translate
     def plug_vifs(self, instance, network_info):
