@@ -127,6 +127,11 @@ class ZVMDriver(driver.ComputeDriver):
         except zvm_exc.ConnectorUnreachable as err:
             LOG.warning("The z/VM Cloud Connector is not reachable yet; "
                         "the service starts and retries: %s", err)
+        except zvm_exc.ConnectorError as err:
+            # E.g. a rejected token: the service stays up, so the operator
+            # can fix the connector side; every operation reports it too.
+            LOG.error("The z/VM Cloud Connector refused the first request; "
+                      "operations will fail until this is fixed: %s", err)
 
     @zvm_exc.translate
     def get_available_nodes(self, refresh=False):

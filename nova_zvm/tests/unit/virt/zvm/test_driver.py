@@ -175,6 +175,14 @@ class DriverStartTestCase(test.NoDBTestCase):
         client.answers['host_get_info'] = dict(fakes.HOST_INFO)
         self.assertEqual(['ZVMHOST1'], drv.get_available_nodes())
 
+    def test_init_host_survives_a_refusing_connector(self):
+        client = fakes.FakeClient(host_get_info=fakes.connector_error(
+            'host_get_info', 400, 401, modid=120, errmsg='Not authorized'))
+        drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        with mock.patch.object(driver.LOG, 'error') as log_error:
+            drv.init_host('compute1')
+        self.assertIn('Not authorized', str(log_error.call_args))
+
     def test_list_instance_uuids_survives_unreachable_connector(self):
         client = fakes.FakeClient(guest_list=fakes.unreachable())
         drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
