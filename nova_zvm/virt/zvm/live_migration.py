@@ -109,6 +109,8 @@ LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 FACTS_KEY = 'zvm_lgr'
+# guest_register's answer for a guest without NICs (it is registered).
+NO_NIC_RS = 5
 FACTS_VERSION = 1
 JOINED = 'joined'
 
@@ -419,10 +421,19 @@ class LiveMigrationOps(object):
         self._incoming.pop(instance.uuid, None)
         userid = names.userid(instance)
         distro = (instance.system_metadata or {}).get('image_os_distro')
-        self._client.call('guest_register', userid,
-                          'os_version=%s' % (distro or ''),
-                          '1' if network_info else '0',
-                          port_macs(network_info))
+        try:
+            self._client.call('guest_register', userid,
+                              'os_version=%s' % (distro or ''),
+                              '1' if network_info else '0',
+                              port_macs(network_info))
+        except zvm_exc.ConnectorError as err:
+            # zvmsdk 1.6.3 records the guest, then fails listing its NICs
+            # when it has none (guest module, rs 5): registered all the same.
+            if network_info or not (err.modID == zvm_exc.MODID_GUEST and
+                                    err.rs == NO_NIC_RS):
+                raise
+            LOG.debug("guest_register of %(uid)s, which has no NIC: "
+                      "%(err)s", {'uid': userid, 'err': err})
         LOG.info("Registered %s with this z/VM Cloud Connector", userid,
                  instance=instance)
 

@@ -391,6 +391,18 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         self.assertEqual(('OS000001', 'os_version=rhel9.2', '0', {}),
                          self.client.calls[0][1])
 
+    def test_register_of_a_guest_without_nic(self):
+        # zvmsdk records the guest, then fails to list its NICs.
+        self.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 300, 5, errmsg='get_network_info:No NIC '
+            'found on userid OS000001')
+        self.ops.post_live_migration_at_destination(self.ctxt, self.instance,
+                                                    [])
+        vifs = [test_network.make_vif('p1', 'fa:16:3e:00:00:01')]
+        self.assertRaises(exception.ZVMConnectorError,
+                          self.ops.post_live_migration_at_destination,
+                          self.ctxt, self.instance, vifs)
+
     def test_register_failure_raises(self):
         self.client.answers['guest_register'] = fakes.guest_not_found(
             'guest_register', 'OS000001')
