@@ -248,14 +248,19 @@ class Bridge(sdkserver.SDKServer):
                     return
                 time.sleep(0.01)
                 continue
+            if self._stopping:
+                conn.close()
+                return
             threading.Thread(target=self.serve_API,
                              args=(_LingeringSocket(conn), addr),
                              daemon=True).start()
 
     def stop(self):
         self._stopping = True
+        # Closing a socket does not reliably wake a thread (or greenthread)
+        # blocked in accept(); a connection does.
         try:
-            self.server_socket.shutdown(socket.SHUT_RDWR)
+            socket.create_connection((self.host, self.port), 1).close()
         except OSError:
             pass
         self.server_socket.close()

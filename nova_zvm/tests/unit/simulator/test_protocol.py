@@ -101,6 +101,14 @@ class ProtocolTestCase(base.SimulatorTestCase):
         answer = self.call('guest_create', 'VAL1', 'many', 1024)
         self.assertAnswer(answer, 400, mod_id=120, rs=400)
 
+    def test_token_request_without_token_auth_fails_like_zvmsdk(self):
+        # zvmsdk 1.6.3 with auth=none cannot encode its placeholder token
+        # (str.decode in requestlog): HTTP 500 from the web server.
+        resp = requests.post(self.sim.url + '/token', timeout=10)
+        self.assertEqual(500, resp.status_code)
+        self.assertNotIn('X-Auth-Token', resp.headers)
+        self.assertEqual(1, self.admin.counters()['token_requests'])
+
     def test_connections_are_reused(self):
         with requests.Session() as session:
             for _ in range(50):
