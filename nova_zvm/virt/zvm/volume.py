@@ -50,9 +50,9 @@ zvmsdk key                 from
                            of 4 hex digits, from ``get_volume_connector``)
 ``target_wwpn``            Cinder ``data.target_wwns`` or ``target_wwn``
                            (a string or a list) or, when both are absent,
-                           the targets of ``data.initiator_target_map``
-                           (those of this guest's initiators when it names
-                           any); a LIST of ``'0x'`` + 16 lower-case hex
+                           every target of ``data.initiator_target_map``
+                           (attach and detach then name the same ones);
+                           a LIST of ``'0x'`` + 16 lower-case hex
                            digits (``':'`` separators and ``0x`` dropped)
 ``target_lun``             Cinder ``data.target_lun`` (int), or
                            ``data.target_luns`` when all are equal, as the
@@ -182,11 +182,9 @@ def _as_list(value):
     return [value]
 
 
-def targets_and_lun(connection_info, initiators=()):
+def targets_and_lun(connection_info):
     """(target WWPNs, FCP LUN) of a fibre_channel connection.
 
-    :param initiators: this guest's NPIV WWPNs, to pick its own entries of
-        an ``initiator_target_map``
     :raises InvalidVolume: anything the connector could not attach
     """
     if not isinstance(connection_info, dict):
@@ -211,11 +209,10 @@ def targets_and_lun(connection_info, initiators=()):
     raw = _as_list(data.get('target_wwns')) or _as_list(
         data.get('target_wwn'))
     if not raw:
+        # Every target the storage zoned for the guest's initiators; the
+        # connector's attach script uses those its FCP devices reach.
         itm = data.get('initiator_target_map') or {}
-        mine = set(wwpn(i) for i in initiators)
-        picked = [t for i, ts in itm.items() if wwpn(i) in mine
-                  for t in _as_list(ts)]
-        raw = picked or [t for ts in itm.values() for t in _as_list(ts)]
+        raw = [t for _i, ts in sorted(itm.items()) for t in _as_list(ts)]
     if not raw:
         _refuse(connection_info, _(
             "the connection has no target WWPN (target_wwn, target_wwns "
