@@ -282,7 +282,7 @@ def _serve(sim):
     sim.start()
     LOG.info('listening on %s', sim.url)
     print('%s listening on %s' % (PROG, sim.url), flush=True)
-    while not stop.wait(1.0):
+    while not stop.wait(0.2):
         pass
     sim.stop()
     close = getattr(sim.model, 'close', None)

@@ -51,6 +51,10 @@ _TEXT_500 = (b'<!DOCTYPE HTML PUBLIC "-//IETF//DTD HTML 2.0//EN">\n'
              b'complete your request.</p></body></html>\n')
 
 
+class BadRequest(Exception):
+    """A request whose body cannot be read."""
+
+
 class Counters(object):
     """Traffic counters; every update is O(1) under one lock."""
 
@@ -267,8 +271,11 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get('Content-Length') or 0)
         except ValueError:
-            length = 0
-        return _Body(self.rfile, max(length, 0)), length
+            length = -1
+        if length < 0:
+            # The body cannot be delimited: the connection is unusable.
+            raise BadRequest('Bad Content-Length')
+        return _Body(self.rfile, length), length
 
     def _environ(self, body, length):
         path, _sep, query = self.path.partition('?')
@@ -307,7 +314,12 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         return environ
 
     def _handle_request(self):
-        body, length = self._request_body()
+        try:
+            body, length = self._request_body()
+        except (BadRequest, ValueError) as e:
+            self.send_error(400, str(e))
+            self.close_connection = True
+            return
         environ = self._environ(body, length)
         path = environ['PATH_INFO']
         if path.startswith(ADMIN_PREFIX):
