@@ -22,12 +22,14 @@ simulator's inventory and of the compute host's temporary folder.
 
 import os
 import sys
+from unittest import mock
 from urllib import parse
 
 import fixtures
 from nova.tests import fixtures as nova_fixtures
 from nova.tests.functional import integrated_helpers
 from oslo_log import log as logging
+from oslo_utils.fixture import uuidsentinel as uuids
 from zvmconnector import restclient
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
@@ -40,6 +42,11 @@ COMPUTE_DRIVER = 'zvm_ext.ZVMDriver'
 OS_DISTRO = 'rhel9.2'
 # A small disk image: 10 cylinders of ECKD with a recognisable payload.
 IMAGE_CYLINDERS = 10
+
+
+def node_uuid(host):
+    """The compute node identity of a test compute host."""
+    return str(getattr(uuids, 'node_%s' % host))
 
 
 def total_requests(counters):
@@ -145,7 +152,11 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         # The driver reads its connector settings when nova-compute builds
         # it, so each compute keeps the simulator set here.
         self.flags(cloud_connector_url=sim.url, group='zvm')
-        return self._start_compute(host)
+        # One process holds several compute services here; each real one
+        # has its own compute_id file, so give each its own identity.
+        with mock.patch('nova.virt.node.get_local_node_uuid',
+                        return_value=node_uuid(host)):
+            return self._start_compute(host)
 
     def restart_compute(self, host='compute1'):
         """Restart nova-compute with a new driver reading [zvm] again.
@@ -154,8 +165,10 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         """
         self.flags(cloud_connector_url=self.simulators[host].url,
                    group='zvm')
-        self.computes[host] = self.restart_compute_service(
-            self.computes[host], keep_hypervisor_state=False)
+        with mock.patch('nova.virt.node.get_local_node_uuid',
+                        return_value=node_uuid(host)):
+            self.computes[host] = self.restart_compute_service(
+                self.computes[host], keep_hypervisor_state=False)
         return self.computes[host]
 
     def admin(self, host='compute1'):

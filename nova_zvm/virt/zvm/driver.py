@@ -22,6 +22,7 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova.virt import driver
+from nova.virt import node
 
 from nova_zvm import conf as zvm_conf
 from nova_zvm.virt.zvm import client as zvm_client
@@ -100,7 +101,10 @@ class ZVMDriver(driver.ComputeDriver):
         # No connector call here: nova-compute must start while the
         # connector is down, and recover when it answers.
         self._client = client or zvm_client.ConnectorClient.from_conf(CONF)
-        self._host = host.HostOps(self._client)
+        # Read once, as Nova's libvirt driver does: this service's compute
+        # node identity (the compute_id file in [DEFAULT] state_path).
+        self._host = host.HostOps(self._client,
+                                  node_uuid=node.get_local_node_uuid())
         self._image = image.ImageOps(self._client)
         self._network = network.NetworkOps(self._client)
         self._volume = volume.VolumeOps(self._client)
@@ -136,6 +140,10 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def get_available_nodes(self, refresh=False):
         return self._host.get_available_nodes(refresh=refresh)
+
+    @zvm_exc.translate
+    def get_nodenames_by_uuid(self, refresh=False):
+        return self._host.get_nodenames_by_uuid(refresh=refresh)
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):

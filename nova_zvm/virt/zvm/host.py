@@ -45,8 +45,9 @@ INTEGER_KEYS = ('vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used',
 
 class HostOps(object):
 
-    def __init__(self, client, clock=time.monotonic):
+    def __init__(self, client, node_uuid=None, clock=time.monotonic):
         self._client = client
+        self._node_uuid = node_uuid
         self._clock = clock
         self._lock = threading.Lock()
         self._info = None
@@ -98,9 +99,13 @@ class HostOps(object):
                 raise exception.VirtDriverNotReady()
         return [self._nodename]
 
+    def get_nodenames_by_uuid(self, refresh=False):
+        return {self._node_uuid: self.get_available_nodes(refresh)[0]}
+
     def get_available_resource(self, nodename=None):
         info = self.host_info()
         return {
+            'uuid': self._node_uuid,
             'vcpus': info.get('vcpus', 0),
             'memory_mb': info.get('memory_mb', 0),
             'local_gb': info.get('disk_total', 0),

@@ -137,6 +137,17 @@ class DriverStartTestCase(test.NoDBTestCase):
         self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
         self.flags(instance_name_template='OS%06x')
 
+    def test_node_identity_is_read_once_at_start(self):
+        with mock.patch('nova.virt.node.get_local_node_uuid',
+                        return_value='a8e1f2a0-9c1e-4a4e-8d0a-1f2e3d4c5b6a'):
+            drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
+                                   client=fakes.FakeClient(
+                                       host_get_info=dict(fakes.HOST_INFO)))
+        # Later calls keep it, as another compute service in the same
+        # process (Nova's test harness) may see another.
+        self.assertEqual({'a8e1f2a0-9c1e-4a4e-8d0a-1f2e3d4c5b6a': 'ZVMHOST1'},
+                         drv.get_nodenames_by_uuid())
+
     def test_constructor_makes_no_connector_call(self):
         client = fakes.FakeClient()
         driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)

@@ -21,6 +21,7 @@ from oslo_serialization import jsonutils
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import host
 
+NODE_UUID = '7f0c3bd6-3a43-4bd6-9a8e-4c1f1a2b3c4d'
 RATIOS = {orc.VCPU: 4.0, orc.MEMORY_MB: 1.5, orc.DISK_GB: 1.0}
 
 
@@ -39,7 +40,8 @@ class HostOpsTestCase(test.NoDBTestCase):
         super(HostOpsTestCase, self).setUp()
         self.client = fakes.FakeClient(host_get_info=dict(fakes.HOST_INFO))
         self.clock = FakeClock()
-        self.ops = host.HostOps(self.client, clock=self.clock)
+        self.ops = host.HostOps(self.client, node_uuid=NODE_UUID,
+                                clock=self.clock)
 
     def _tree(self):
         tree = provider_tree.ProviderTree()
@@ -48,6 +50,7 @@ class HostOpsTestCase(test.NoDBTestCase):
 
     def test_available_resource(self):
         res = self.ops.get_available_resource('ZVMHOST1')
+        self.assertEqual(NODE_UUID, res['uuid'])
         self.assertEqual(16, res['vcpus'])
         self.assertEqual(4, res['vcpus_used'])
         self.assertEqual(65536, res['memory_mb'])
@@ -128,6 +131,10 @@ class HostOpsTestCase(test.NoDBTestCase):
         # Cached: asking again costs nothing.
         self.assertEqual(['ZVMHOST1'], self.ops.get_available_nodes())
         self.assertEqual(1, self.client.count())
+
+    def test_nodenames_by_uuid(self):
+        self.assertEqual({NODE_UUID: 'ZVMHOST1'},
+                         self.ops.get_nodenames_by_uuid())
 
     def test_nodename_falls_back_to_host(self):
         self.flags(host='compute-9')
