@@ -87,7 +87,6 @@ UNSUPPORTED = {
                               "feature",
     'volume_snapshot_delete': "assisted volume snapshots are a libvirt "
                               "feature",
-    # Not yet: tracked by their own issues.
     # Volumes (volume.py) and live migration (live_migration.py): what
     # z/VM and its connector cannot do.
     'swap_volume': "swapping volumes needs a block copy by the hypervisor "
