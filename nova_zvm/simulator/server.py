@@ -222,6 +222,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         super(RequestHandler, self).setup()
         self.rfile = _CountingReader(self.rfile)
         self.bytes_out = 0
+        self._held = None
         self.nth = 0
         self.server.counters.connection_accepted()
 
@@ -229,13 +230,25 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
         LOG.debug('%s %s', self.address_string(), fmt % args)
 
     def _write(self, data):
-        self.wfile.write(data)
+        # Answers are held until the request is counted, so a client that
+        # reads the counters right after its answer always sees it; only
+        # streamed bodies (file export) go out as they come.
         self.bytes_out += len(data)
+        if self._held is not None:
+            self._held.append(data)
+        else:
+            self.wfile.write(data)
+
+    def _release(self):
+        held, self._held = self._held, None
+        if held:
+            self.wfile.write(b''.join(held))
 
     def handle_one_request(self):
         try:
             self.rfile.count = 0
             self.bytes_out = 0
+            self._held = []
             self.raw_requestline = self.rfile.readline(65537)
             if len(self.raw_requestline) > 65536:
                 self.send_error(414)
@@ -245,7 +258,10 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
                 return
             if not self.parse_request():
                 return
-            self._handle_request()
+            try:
+                self._handle_request()
+            finally:
+                self._release()
             self.wfile.flush()
         except (socket.timeout, ConnectionError) as e:
             LOG.debug('connection from %s closed: %s',
@@ -466,6 +482,7 @@ class RequestHandler(http.server.BaseHTTPRequestHandler):
                 length = int(value)
         self._write_head(state['status'], state['headers'], length, extra)
         state['sent'] = True
+        self._release()
         chunked = length is None and self.request_version == 'HTTP/1.1'
         for chunk in result:
             if not chunk:
