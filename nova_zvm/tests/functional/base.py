@@ -259,10 +259,11 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
             if used:
                 problems.append('%s: disk pool still has %s in use' %
                                 (host, used))
-            fcp = inv.get('fcp_reservations') or {}
-            if fcp:
-                problems.append('%s: FCP devices still reserved: %s' %
-                                (host, fcp))
+            held = sorted(dev for dev, fcp in (inv.get('fcp') or {}).items()
+                          if fcp['reserved'] or fcp['connections'])
+            if held:
+                problems.append('%s: FCP devices still reserved or '
+                                'connected: %s' % (host, held))
         if os.path.isdir(self.image_tmp):
             left = sorted(os.listdir(self.image_tmp))
             if left:
