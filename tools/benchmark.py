@@ -44,6 +44,7 @@ import signal
 import statistics
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 from unittest import mock
@@ -694,7 +695,9 @@ def format_calls(pass_result):
                 continue
             text = ', '.join('%s x%d' % (name, n) if n > 1 else name
                              for name, n in sorted(calls.items())) or '-'
-            lines.append('    %-30s %s' % (label, text))
+            lines.extend(textwrap.wrap(
+                text, width=76, initial_indent='    %-27s ' % label,
+                subsequent_indent=' ' * 32, break_on_hyphens=False))
     return '\n'.join(lines)
 
 
@@ -779,10 +782,10 @@ def main(argv=None, out=sys.stdout):
         out.write(format_table(pass_result, args) + '\n\n')
     for pass_result in results:
         out.write(format_calls(pass_result) + '\n\n')
-    out.write('req: HTTP requests to the connector (token requests '
-              'included); tok: token requests;\nconn: TCP connections '
-              'opened; sent/recv: bytes of the requests/answers (HTTP '
-              'headers\nincluded); ms: wall time. Run took %.0f s.\n'
+    out.write('req: HTTP requests to the connector, token requests '
+              'included; tok: token requests;\nconn: TCP connections '
+              'opened; sent, recv: bytes of the requests, of the\nanswers '
+              '(HTTP headers included); ms: wall time. Run took %.0f s.\n'
               % elapsed)
     # Nova's in-tree driver failing is a result; this driver failing, or
     # anything left on the simulator, is a bug to look at.
