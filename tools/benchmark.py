@@ -783,9 +783,9 @@ def main(argv=None, out=sys.stdout):
     for pass_result in results:
         out.write(format_calls(pass_result) + '\n\n')
     out.write('req: HTTP requests to the connector, token requests '
-              'included; tok: token requests;\nconn: TCP connections '
-              'opened; sent, recv: bytes of the requests, of the\nanswers '
-              '(HTTP headers included); ms: wall time. Run took %.0f s.\n'
+              'included;\ntok: token requests; conn: TCP connections '
+              'opened; sent, recv: bytes of\nthe requests, of the answers '
+              '(HTTP headers included); ms: wall time.\nRun took %.0f s.\n'
               % elapsed)
     # Nova's in-tree driver failing is a result; this driver failing, or
     # anything left on the simulator, is a bug to look at.
