@@ -21,8 +21,12 @@ import os
 import socket
 import urllib.parse
 
+import fixtures
 from nova import test
 import requests
+from zvmsdk import exception
+from zvmsdk.sdkwsgi.schemas import guest as guest_schemas
+from zvmsdk.sdkwsgi import validation
 
 from nova_zvm.simulator import server
 from nova_zvm.tests.unit.simulator import base
@@ -188,3 +192,21 @@ class BodyTestCase(test.NoDBTestCase):
         body.read(10)
         body.drain()
         self.assertEqual(b'NEXT', stream.read())
+
+
+class SchemaValidatorTestCase(test.NoDBTestCase):
+
+    def test_one_class_same_validation(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'zvmsdk.sdkwsgi.validation._SchemaValidator.__init__',
+            validation._SchemaValidator.__init__))
+        server.reuse_schema_validator_class()
+        first = validation._SchemaValidator(guest_schemas.create)
+        second = validation._SchemaValidator(guest_schemas.create)
+        self.assertIs(type(first.validator), type(second.validator))
+        first.validate({'guest': {'userid': 'ABC', 'vcpus': 1,
+                                  'memory': 512}})
+        err = self.assertRaises(
+            exception.ValidationError, second.validate,
+            {'guest': {'userid': 'ABCDEFGHI', 'vcpus': 1, 'memory': 512}})
+        self.assertIn('ABCDEFGHI', err.format_message())
