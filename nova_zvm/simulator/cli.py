@@ -19,7 +19,6 @@ file. Bad options end with one line on stderr and exit code 2.
 """
 
 import argparse
-import importlib
 import logging
 import os
 import signal
@@ -210,17 +209,6 @@ def _parse_rules(args):
     return rules, latency
 
 
-def _model_class():
-    # NOVA_ZVM_SIMULATOR_MODEL=MODULE:CLASS swaps the model, so the layers
-    # around it can be tested against a small stand-in.
-    spec = os.environ.get('NOVA_ZVM_SIMULATOR_MODEL')
-    if spec:
-        module, _sep, name = spec.partition(':')
-        return getattr(importlib.import_module(module), name)
-    from nova_zvm.simulator import model
-    return model.HypervisorModel
-
-
 def _preload(hypervisor, n):
     # A restart with the same options must not add another N guests.
     existing = sum(1 for userid in hypervisor.guest_list()
@@ -231,6 +219,7 @@ def _preload(hypervisor, n):
 
 
 def _build_model(args):
+    from nova_zvm.simulator import model
     kwargs = dict(zvm_host=args.zvm_host, zcc_userid=args.zcc_userid,
                   cpus=args.cpus, memory_mb=args.memory_mb,
                   disk_pool=args.disk_pool)
@@ -239,7 +228,7 @@ def _build_model(args):
                     ssi_member=args.ssi_member, ssi_dir=args.ssi_dir)
     kwargs.update({k: v for k, v in optional.items() if v is not None})
     try:
-        hypervisor = _model_class()(args.state_dir, **kwargs)
+        hypervisor = model.HypervisorModel(args.state_dir, **kwargs)
         _preload(hypervisor, args.guests)
     except (ValueError, TypeError) as e:
         raise UsageError(str(e))

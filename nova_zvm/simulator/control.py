@@ -103,9 +103,9 @@ class SimulatorProcess(object):
         env['PYTHONPATH'] = (_PACKAGE_ROOT + os.pathsep + path if path
                              else _PACKAGE_ROOT)
         env['PYTHONUNBUFFERED'] = '1'
-        # The simulator relies on native threads and blocking sockets. If
-        # something in the child imports Nova's test package (a stand-in
-        # model in the tests), Nova must not monkey-patch it with eventlet.
+        # The simulator relies on native threads and blocking sockets: if
+        # anything in the child imports Nova's test package (which patches
+        # on import), Nova must not monkey-patch it with eventlet.
         env['OS_NOVA_DISABLE_EVENTLET_PATCHING'] = '1'
         return env
 

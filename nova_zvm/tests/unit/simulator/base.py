@@ -28,19 +28,6 @@ from zvmconnector import restclient
 
 from nova_zvm.simulator import control
 
-STANDIN = 'nova_zvm.tests.unit.simulator.standin:StandInModel'
-
-
-def model_env(standin=False):
-    """The environment of a simulator process; standin picks the stand-in
-    model instead of nova_zvm.simulator.model.HypervisorModel.
-    """
-    env = dict(os.environ)
-    env.pop('NOVA_ZVM_SIMULATOR_MODEL', None)
-    if standin:
-        env['NOVA_ZVM_SIMULATOR_MODEL'] = STANDIN
-    return env
-
 
 def rest_client(url, **kwargs):
     """The real zvmconnector RESTClient for a simulator URL."""
@@ -69,7 +56,6 @@ class SimulatorTestCase(test.NoDBTestCase):
 
     # Options for SimulatorProcess (class attribute, per test class).
     options = {}
-    standin = False
 
     @classmethod
     def setUpClass(cls):
@@ -77,8 +63,7 @@ class SimulatorTestCase(test.NoDBTestCase):
         cls.tmpdir = tempfile.mkdtemp(prefix='nova-zvm-sim-')
         cls.state_dir = os.path.join(cls.tmpdir, 'state')
         options = cls.class_options()
-        cls.sim = control.SimulatorProcess(
-            cls.state_dir, env=model_env(cls.standin), **options)
+        cls.sim = control.SimulatorProcess(cls.state_dir, **options)
         try:
             cls.sim.start()
         except Exception:

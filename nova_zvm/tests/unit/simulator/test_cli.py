@@ -108,7 +108,7 @@ class ProcessTestCase(test.NoDBTestCase):
 
     def run_cli(self, *argv):
         cmd = control.command_line(os.path.join(self.dir, 'state'))
-        env = dict(base.model_env(), PYTHONPATH=control._PACKAGE_ROOT)
+        env = dict(os.environ, PYTHONPATH=control._PACKAGE_ROOT)
         return subprocess.run(cmd + list(argv), capture_output=True,
                               text=True, timeout=60, env=env,
                               cwd=control._PACKAGE_ROOT)
@@ -152,7 +152,6 @@ class ProcessTestCase(test.NoDBTestCase):
     def test_first_line_and_log_file(self):
         log_file = os.path.join(self.dir, 'sim.log')
         sim = control.SimulatorProcess(os.path.join(self.dir, 'state'),
-                                       env=base.model_env(),
                                        log_file=log_file, log_level='DEBUG')
         sim.start()
         self.addCleanup(sim.stop)

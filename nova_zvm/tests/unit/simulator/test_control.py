@@ -22,7 +22,6 @@ import fixtures
 from nova import test
 
 from nova_zvm.simulator import control
-from nova_zvm.tests.unit.simulator import base
 
 
 class CommandLineTestCase(test.NoDBTestCase):
@@ -108,7 +107,7 @@ class RealStartFailureTestCase(test.NoDBTestCase):
 
     def test_bad_option_fails_fast_with_the_message(self):
         state_dir = self.useFixture(fixtures.TempDir()).path
-        sim = control.SimulatorProcess(state_dir, env=base.model_env(),
+        sim = control.SimulatorProcess(state_dir,
                                        latency=['nonsense'])
         err = self.assertRaises(control.SimulatorError, sim.start)
         self.assertIn('exited with code 2', str(err))

@@ -30,7 +30,7 @@ class RestartTestCase(test.NoDBTestCase):
             self.useFixture(fixtures.TempDir()).path, 'state')
 
     def start(self, **options):
-        sim = control.SimulatorProcess(self.state_dir, env=base.model_env(),
+        sim = control.SimulatorProcess(self.state_dir,
                                        **options)
         sim.start()
         self.addCleanup(sim.stop)
@@ -80,8 +80,7 @@ class RestartTestCase(test.NoDBTestCase):
         self.assertRaises(ChildProcessError, os.waitpid, pid, os.WNOHANG)
 
     def test_context_manager(self):
-        with control.SimulatorProcess(self.state_dir,
-                                      env=base.model_env()) as sim:
+        with control.SimulatorProcess(self.state_dir) as sim:
             proc = sim.proc
             self.assertEqual(0, base.rest_client(sim.url).call(
                 'guest_list')['overallRC'])
