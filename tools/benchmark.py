@@ -355,6 +355,7 @@ class Run(object):
                        start_timeout=300.0)
         if auth == 'token':
             options.update(auth='token', token_file=self.token_file)
+        # Kept before start(): stop_simulator() reaps a half-started one.
         self.sim = control.SimulatorProcess(
             os.path.join(self.workdir, 'simulator'), **options)
         self.sim.start()
@@ -547,27 +548,11 @@ def run_benchmark(args, workdir, out):
             out.write('-- auth %s: starting nova-zvm-simulator (%d '
                       'preloaded guests)\n' % (auth, args.guests))
             out.flush()
-            run.start_simulator(auth)
-            image = make_image_meta(uuidutils.generate_uuid(),
-                                    run.image_info)
-            sync = run.sync_instances(image)
             try:
-                run.create_sync_guests(sync)
-                for i in range(args.iterations):
-                    for key in drivers:
-                        started = time.monotonic()
-                        run.lifecycle((auth, key), DRIVERS[key][1], sync,
-                                      image)
-                        out.write('   iteration %d, %s: %.1f s\n'
-                                  % (i + 1, DRIVERS[key][0],
-                                     time.monotonic() - started))
-                        out.flush()
+                leaked = run_pass(run, auth, drivers, out)
             finally:
-                try:
-                    run.delete_sync_guests(sync)
-                    leaked = check_leftovers(run)
-                finally:
-                    run.stop_simulator()
+                # Also when the start failed half-way or time ran out.
+                run.stop_simulator()
             results.append({'auth': auth, 'leftovers': leaked,
                             'drivers': {
                                 key: {op: summary(samples)
@@ -576,6 +561,26 @@ def run_benchmark(args, workdir, out):
                                       .items()}
                                 for key in drivers}})
     return results
+
+
+def run_pass(run, auth, drivers, out):
+    """All iterations on one simulator; returns what was left on it."""
+    run.start_simulator(auth)
+    image = make_image_meta(uuidutils.generate_uuid(), run.image_info)
+    sync = run.sync_instances(image)
+    try:
+        run.create_sync_guests(sync)
+        for i in range(run.args.iterations):
+            for key in drivers:
+                started = time.monotonic()
+                run.lifecycle((auth, key), DRIVERS[key][1], sync, image)
+                out.write('   iteration %d, %s: %.1f s\n'
+                          % (i + 1, DRIVERS[key][0],
+                             time.monotonic() - started))
+                out.flush()
+    finally:
+        run.delete_sync_guests(sync)
+    return check_leftovers(run)
 
 
 def check_leftovers(run):
@@ -755,7 +760,8 @@ def main(argv=None, out=sys.stdout):
     try:
         results = run_benchmark(args, workdir, out)
     except (Timeout, KeyboardInterrupt) as err:
-        out.write('benchmark stopped: %s\n' % (err or type(err).__name__))
+        out.write('benchmark stopped: %s\n' % (str(err) or
+                                               type(err).__name__))
         return 1
     except Exception:
         out.write('benchmark failed:\n%s\n' % traceback.format_exc())
