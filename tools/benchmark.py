@@ -25,8 +25,9 @@ mappings of the config drive) are replaced by small local stand-ins.
 
 Usage::
 
-    python tools/benchmark.py [--guests 5000] [--iterations 3]
+    python tools/benchmark.py [--guests 5000] [--iterations 5]
                               [--latency API=SPEC] [--json FILE]
+                              [--no-token-pass] [--max-seconds 900]
 
 The method and the measured results are in
 ``doc/source/contributor/benchmark.rst``.
@@ -56,6 +57,7 @@ if os.path.isdir(os.path.join(_TREE, 'nova_zvm')):
     sys.path.insert(0, _TREE)
 
 from nova.compute import provider_tree  # noqa: E402
+import nova.conf  # noqa: E402
 from nova import context as nova_context  # noqa: E402
 from nova.image import glance  # noqa: E402
 from nova.network import model as network_model  # noqa: E402
@@ -65,8 +67,6 @@ from nova import utils as nova_utils  # noqa: E402
 from nova.virt import fake as fake_virt  # noqa: E402
 from oslo_utils import importutils  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
-
-import nova.conf  # noqa: E402
 
 from nova_zvm.simulator import control  # noqa: E402
 from nova_zvm.simulator import images as sim_images  # noqa: E402
@@ -100,7 +100,7 @@ DRIVERS = {
     IN_TREE: ("Nova's in-tree driver", 'nova.virt.zvm.driver.ZVMDriver'),
 }
 
-# (key, label) in the order they run on each iteration; see _lifecycle.
+# (key, label) in the order they run on each iteration: Run.lifecycle.
 OPERATIONS = (
     ('start', 'start (__init__, init_host)'),
     ('spawn_first', 'spawn, first use of image'),
@@ -120,7 +120,6 @@ OPERATIONS = (
     ('power_sync', 'power-state sync, %d' % SYNC_INSTANCES),
     ('destroy', 'destroy'),
 )
-LABELS = dict(OPERATIONS)
 METRICS = ('requests', 'token_requests', 'connections', 'bytes_sent',
            'bytes_received', 'ms')
 
@@ -262,8 +261,8 @@ class Recorder(object):
     def quiesce(self):
         """Counters once no connector request is in progress.
 
-        The simulator counts a request after its answer is sent: the
-        driver may already be on its next step (or done) by then.
+        So that no request of one operation is counted in the next: older
+        simulators counted a request only after its answer had left.
         """
         deadline = time.monotonic() + QUIESCE_SECONDS
         while True:
@@ -451,7 +450,7 @@ class Run(object):
 
     # -- a driver's life ----------------------------------------------------
 
-    def lifecycle(self, key, driver_path, sync_instances, sync_image):
+    def lifecycle(self, key, driver_path, sync_instances):
         """One iteration: start a driver, walk two guests through life."""
         rec = self.recorder
         image_id = uuidutils.generate_uuid()
@@ -573,7 +572,7 @@ def run_pass(run, auth, drivers, out):
         for i in range(run.args.iterations):
             for key in drivers:
                 started = time.monotonic()
-                run.lifecycle((auth, key), DRIVERS[key][1], sync, image)
+                run.lifecycle((auth, key), DRIVERS[key][1], sync)
                 out.write('   iteration %d, %s: %.1f s\n'
                           % (i + 1, DRIVERS[key][0],
                              time.monotonic() - started))
