@@ -59,6 +59,36 @@ def root_digest(guest_record):
     return guest_record['disks']['0100']['digest']
 
 
+class FibreChannelCinderFixture(nova_fixtures.CinderFixture):
+    """Nova's Cinder fixture, serving Fibre Channel volumes.
+
+    Every volume's connection_info is ``fibre_channel`` as a Cinder FC
+    backend gives it (target WWPNs and an integer LUN); the bootable
+    volume carries the image metadata z/VM needs (os_distro).
+    """
+
+    TARGET_WWPNS = ['500507680b21a1f0', '500507680b22a1f0']
+    # Connection info of the volumes that are not Fibre Channel.
+    OTHER_TYPES = {nova_fixtures.CinderFixture.ISCSI_BACKED_VOL: 'iscsi'}
+
+    def _find_connection_info(self, volume_id, attachment_id):
+        driver_type = self.OTHER_TYPES.get(volume_id, 'fibre_channel')
+        lun = int(volume_id.replace('-', '')[:4], 16) % 255 + 1
+        return {'driver_volume_type': driver_type,
+                'data': {'target_wwn': list(self.TARGET_WWPNS),
+                         'target_lun': lun, 'target_discovered': False,
+                         'volume_id': volume_id,
+                         'attachment_id': attachment_id}}
+
+    def fake_get(self, context, volume_id, microversion=None):
+        volume = super(FibreChannelCinderFixture, self).fake_get(
+            context, volume_id, microversion=microversion)
+        if volume_id == self.IMAGE_BACKED_VOL:
+            volume['volume_image_metadata'].update(
+                {'os_distro': OS_DISTRO, 'architecture': 's390x'})
+        return volume
+
+
 class StoringGlanceFixture(nova_fixtures.GlanceFixture):
     """Nova's Glance fixture, keeping the data an update uploads.
 
@@ -101,6 +131,8 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         # Nova's base class builds its Glance fixture by this name.
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.fixtures.GlanceFixture', StoringGlanceFixture))
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova.tests.fixtures.CinderFixture', FibreChannelCinderFixture))
         super(ZVMFunctionalTestCase, self).setUp()
         self.addCleanup(self.check_no_leaks)
 

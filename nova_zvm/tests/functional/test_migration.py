@@ -62,8 +62,9 @@ class MigrationTestBase(base.ZVMFunctionalTestCase):
         event = self._wait_for_instance_action_event(
             server, action, 'compute_resize_instance', 'Error')
         server = self._wait_for_state_change(server, 'ACTIVE')
-        self.assertIn(reason, event.get('details') or
-                      event.get('traceback') or '')
+        text = '\n'.join([event.get('details') or '',
+                          event.get('traceback') or ''])
+        self.assertIn(reason, text)
         migration = self.api.get_migrations()[-1]
         self.assertEqual('error', migration['status'])
         return server

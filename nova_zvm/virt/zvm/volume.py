@@ -425,16 +425,33 @@ class VolumeOps(object):
         and ``volume_attach``. On failure the devices left without
         connections are released.
         """
-        if encryption:
-            raise exception.VolumeEncryptionNotSupported(
-                volume_type=FIBRE_CHANNEL,
-                volume_id=volume_id(connection_info))
         userid = names.userid(instance)
-        targets, lun = targets_and_lun(connection_info)
-        distro = os_version(instance)
+        try:
+            if encryption:
+                raise exception.VolumeEncryptionNotSupported(
+                    volume_type=FIBRE_CHANNEL,
+                    volume_id=volume_id(connection_info))
+            targets, lun = targets_and_lun(connection_info)
+            distro = os_version(instance)
+        except Exception:
+            with excutils.save_and_reraise_exception():
+                # Nova reserved the guest's FCP devices (through
+                # get_volume_connector) before handing us this volume;
+                # give back those that carry no connection.
+                self._release_after_refusal(userid)
         conn = self._reserve(userid)
         self._attach(userid, conn, connection_info, targets, lun, distro,
                      mountpoint)
+
+    def _release_after_refusal(self, userid):
+        try:
+            # Reserving again is idempotent and names the template.
+            conn = self._reserve(userid)
+        except Exception as err:
+            LOG.warning("Could not look up the FCP devices reserved for "
+                        "%(uid)s: %(err)s", {'uid': userid, 'err': err})
+            return
+        self.release(userid, conn.get('fcp_template_id'))
 
     def _attach(self, userid, conn, connection_info, targets, lun, distro,
                 mountpoint, is_root_volume=False):

@@ -306,7 +306,7 @@ class AttachTestCase(VolumeTestBase):
                           'os_version': 'rhel9.2'},
                          volume.stashed(info))
 
-    def test_bad_connection_refused_before_any_call(self):
+    def test_bad_connection_refused_before_any_attach(self):
         info = fc_info()
         info['driver_volume_type'] = 'iscsi'
         self.assertRaises(exception.InvalidVolume, self.ops.attach_volume,
@@ -319,7 +319,11 @@ class AttachTestCase(VolumeTestBase):
                                 self.ops.attach_volume, self.instance,
                                 fc_info(), '/dev/vdb')
         self.assertIn('os_distro', str(err))
-        self.assertEqual([], self.client.calls)
+        self.assertNotIn('volume_attach', [c[0] for c in self.client.calls])
+        # Each refusal gives back the devices Nova had reserved through
+        # get_volume_connector: look up the template, release.
+        self.assertEqual([True, False] * 3,
+                         [c[2]['reserve'] for c in self.client.calls])
 
     def test_failed_attach_releases_the_devices(self):
         self.client.answers['volume_attach'] = fakes.connector_error(

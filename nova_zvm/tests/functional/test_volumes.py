@@ -1,0 +1,154 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""FCP volumes through Nova's API: attach, detach, boot from volume.
+
+Nova's Cinder fixture serves fibre_channel connection info; the simulator
+has FCP devices that the connector reserves for a guest, and records each
+LUN it attaches. The leak check includes FCP reservations.
+"""
+
+from nova.tests import fixtures as nova_fixtures
+from nova.tests.functional.api import client as api_client
+
+from nova_zvm.tests.functional import base
+
+VOLUME = nova_fixtures.CinderFixture.SWAP_OLD_VOL
+BOOT_VOLUME = nova_fixtures.CinderFixture.IMAGE_BACKED_VOL
+ISCSI_VOLUME = nova_fixtures.CinderFixture.ISCSI_BACKED_VOL
+FCP_DEVICES = '1a00-1a07'
+
+
+class VolumeTestCase(base.ZVMFunctionalTestCase):
+
+    SIMULATOR_OPTIONS = {'fcp_devices': FCP_DEVICES}
+
+    def fcp_in_use(self, host='compute1'):
+        fcp = self.admin(host).inventory()['fcp']
+        return {dev: d for dev, d in fcp.items()
+                if d['reserved'] or d['connections']}
+
+    def attach_failing(self, server, volume_id):
+        """Ask for an attach that fails on the compute host.
+
+        The harness turns Nova's cast into a call, so the compute host's
+        error also comes back from the API request.
+        """
+        try:
+            self.api.post_server_volume(
+                server['id'], {'volumeAttachment': {'volumeId': volume_id}})
+        except api_client.OpenStackApiException:
+            pass
+        return self._wait_for_instance_action_event(
+            server, 'attach_volume', 'compute_attach_volume', 'Error')
+
+    @staticmethod
+    def event_text(event):
+        return '%s\n%s' % (event.get('details') or '',
+                           event.get("traceback") or "")
+
+    def attach(self, server, volume_id=VOLUME):
+        self.api.post_server_volume(
+            server['id'], {'volumeAttachment': {'volumeId': volume_id}})
+        self._wait_for_volume_attach(server['id'], volume_id)
+
+    def detach(self, server, volume_id=VOLUME):
+        self.api.delete_server_volume(server['id'], volume_id)
+        self._wait_for_volume_detach(server['id'], volume_id)
+
+    def _attach_detach(self, server):
+        userid = self.userid(server)
+        self.attach(server)
+        volumes = self.guest(server)['volumes']
+        self.assertEqual(1, len(volumes))
+        self.assertEqual(sorted('0x' + w for w in
+                                base.FibreChannelCinderFixture.TARGET_WWPNS),
+                         sorted(volumes[0]['wwpns']))
+        self.assertEqual('/dev/sdb', volumes[0]['mount_point'])
+        in_use = self.fcp_in_use()
+        self.assertTrue(in_use)
+        for dev in in_use.values():
+            self.assertEqual(userid, dev['assigner_id'])
+        self.detach(server)
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+
+    def test_attach_and_detach_on_a_running_server(self):
+        server = self.boot()
+        self._attach_detach(server)
+        self.assertEqual('on', self.guest(server)['power_state'])
+        self._delete_server(server)
+
+    def test_attach_and_detach_on_a_stopped_server(self):
+        server = self._stop_server(self.boot())
+        self._attach_detach(server)
+        self.assertEqual('off', self.guest(server)['power_state'])
+        self._delete_server(server)
+
+    def test_delete_with_a_volume_attached(self):
+        server = self.boot()
+        self.attach(server)
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
+        self.assertEqual({}, self.admin().inventory()['guests'])
+
+    def test_failed_attach_leaves_nothing_attached(self):
+        server = self.boot()
+        self.admin().add_fault(
+            'volume_attach:sdk_error,times=1,overallRC=300,modID=30,rc=300,'
+            'rs=1,errmsg=simulated volume_attach failure')
+        event = self.attach_failing(server, VOLUME)
+        self.assertIn('simulated volume_attach failure',
+                      self.event_text(event))
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)
+
+    def test_non_fibre_channel_volume_is_refused_before_any_call(self):
+        server = self.boot()
+        before = self.admin().counters()['api_calls']
+        event = self.attach_failing(server, ISCSI_VOLUME)
+        self.assertIn('fibre_channel', self.event_text(event))
+        after = self.admin().counters()['api_calls']
+        self.assertEqual(before.get('volume_attach'),
+                         after.get('volume_attach'))
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)
+
+    def test_boot_from_volume(self):
+        server = self.api.post_server({'server': {
+            'name': 'bfv', 'imageRef': '',
+            'flavorRef': self._create_flavor(disk=0, ephemeral=0),
+            'networks': 'none',
+            'block_device_mapping_v2': [{
+                'boot_index': 0, 'uuid': BOOT_VOLUME,
+                'source_type': 'volume', 'destination_type': 'volume'}]}})
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        guest = self.guest(server)
+        self.assertEqual('on', guest['power_state'])
+        # No root minidisk and no image: the guest IPLs from the LUN.
+        self.assertNotIn('0100', guest['disks'])
+        # The root LUN is the guest's IPL device, reached through a
+        # dedicated FCP device (zvmsdk lists only data volumes).
+        in_use = self.fcp_in_use()
+        self.assertEqual([guest['ipl'].upper()], [d.upper() for d in in_use])
+        self.assertIn(guest['ipl'].upper(), guest['dedicates'])
+        self.assertEqual(
+            base.FibreChannelCinderFixture.TARGET_WWPNS[0],
+            guest['loaddev']['portname'])
+        self.assertTrue(guest['loaddev']['lun'])
+        self.assertNotIn('image_import',
+                         self.admin().counters()['api_calls'])
+        self.assertIn('volume_refresh_bootmap',
+                      self.admin().counters()['api_calls'])
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
