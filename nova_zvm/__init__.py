@@ -13,4 +13,9 @@
 import pbr.version
 
 version_info = pbr.version.VersionInfo('nova-zvm-virt-driver')
-__version__ = version_info.version_string()
+try:
+    __version__ = version_info.version_string()
+except Exception:
+    # Neither installed nor in a git checkout (e.g. a copied source tree):
+    # the code still runs; only its version is unknown.
+    __version__ = '0.0.0'
