@@ -18,12 +18,25 @@ harness is the supported way to run all of Nova's services in one process.
 
 import os
 
+import fixtures
+from nova.tests import fixtures as nova_fixtures
+
 from nova_zvm.tests.functional import base
+
+
+VOLUME = nova_fixtures.CinderFixture.SWAP_OLD_VOL
 
 
 class TourCloud(base.ZVMFunctionalTestCase):
 
-    COMPUTE_HOSTS = ('compute1',)
+    # Three z/VM systems with FCP devices: compute1 and compute2 are
+    # members of one SSI cluster (live migration), compute3 stands alone
+    # (SSI members share one user directory, so resize and cold migration
+    # go to a system outside the cluster).
+    COMPUTE_HOSTS = ('compute1', 'compute2', 'compute3')
+    SSI_MEMBERS = ('compute1', 'compute2')
+    # Live migration and resize report back by casts: keep them async.
+    CAST_AS_CALL = False
 
     def __init__(self, methodName='run_tour', args=None):
         super(TourCloud, self).__init__(methodName)
@@ -60,6 +73,21 @@ class TourCloud(base.ZVMFunctionalTestCase):
         if self.args and self.args.disk_pool:
             self.flags(disk_pool=self.args.disk_pool, group='zvm')
 
+    def start_simulator(self, host, **options):
+        if host in self.SSI_MEMBERS:
+            if not hasattr(self, 'ssi_dir'):
+                self.ssi_dir = self.useFixture(fixtures.TempDir()).path
+            options.setdefault('ssi_name', 'TOURSSI')
+            options.setdefault('ssi_dir', self.ssi_dir)
+        options.setdefault('fcp_devices', '1a00-1a07')
+        return super(TourCloud, self).start_simulator(host, **options)
+
+    def _setup_compute_service(self):
+        if self.real_connector:
+            # One compute host on the real connector.
+            return self.start_zvm_compute('compute1')
+        return super(TourCloud, self)._setup_compute_service()
+
     def start_zvm_compute(self, host, **sim_options):
         if not self.real_connector:
             return super(TourCloud, self).start_zvm_compute(host,
@@ -79,7 +107,7 @@ class TourCloud(base.ZVMFunctionalTestCase):
     # -- steps ---------------------------------------------------------------
 
     def steps(self):
-        return [
+        steps = [
             ('upload image to Glance', self.step_image),
             ('boot server', self.step_boot),
             ('show server', self.step_show),
@@ -92,8 +120,18 @@ class TourCloud(base.ZVMFunctionalTestCase):
             ('diagnostics', self.step_diagnostics),
             ('snapshot', self.step_snapshot),
             ('boot from snapshot', self.step_boot_snapshot),
-            ('delete servers', self.step_delete),
+            ('attach a volume', self.step_attach_volume),
+            ('detach the volume', self.step_detach_volume),
         ]
+        if not self.real_connector:
+            steps += [
+                ('live migrate to compute2', self.step_live_migrate),
+                ('resize to another host', self.step_resize),
+                ('confirm the resize', self.step_confirm),
+                ('cold migrate', self.step_cold_migrate),
+                ('revert the migration', self.step_revert),
+            ]
+        return steps + [('delete servers', self.step_delete)]
 
     def _server(self, key='first'):
         return self.api.get_server(self.servers[key]['id'])
@@ -114,7 +152,8 @@ class TourCloud(base.ZVMFunctionalTestCase):
         return 'image %s' % self.image_id
 
     def step_boot(self):
-        server = self.boot(self.image_id, name='tour-1')
+        extra = {} if self.real_connector else {'host': 'compute1'}
+        server = self.boot(self.image_id, name='tour-1', **extra)
         self.servers['first'] = server
         return 'guest %s on %s' % (self.userid(server),
                                    server['OS-EXT-SRV-ATTR:host'])
@@ -141,7 +180,8 @@ class TourCloud(base.ZVMFunctionalTestCase):
         server = self._stop_server(self._server())
         self.assertEqual(4, server['OS-EXT-STS:power_state'])
         if not self.real_connector:
-            self.assertEqual('off', self.guest(server)['power_state'])
+            self.assertEqual('off', self.guest(
+                server, self._host_of())['power_state'])
 
     def step_start(self):
         self._start_server(self._server())
@@ -166,14 +206,83 @@ class TourCloud(base.ZVMFunctionalTestCase):
         return 'image %s' % self.snapshot_id
 
     def step_boot_snapshot(self):
-        server = self.boot(self.snapshot_id, name='tour-2')
+        extra = {} if self.real_connector else {'host': 'compute3'}
+        server = self.boot(self.snapshot_id, name='tour-2', **extra)
         self.servers['second'] = server
         if not self.real_connector:
-            first = self.guest(self.servers['first'])
-            second = self.guest(server)
+            first = self.guest(self.servers['first'],
+                               self._host_of('first'))
+            second = self.guest(server, self._host_of('second'))
             self.assertEqual(base.root_digest(first),
                              base.root_digest(second))
             return 'same root disk content as the first server'
+
+    def step_attach_volume(self):
+        server = self._server()
+        self.api.post_server_volume(
+            server['id'], {'volumeAttachment': {'volumeId': VOLUME}})
+        self._wait_for_volume_attach(server['id'], VOLUME)
+        self._wait_for_instance_action_event(
+            server, 'attach_volume', 'compute_attach_volume', 'Success')
+        if not self.real_connector:
+            host = server['OS-EXT-SRV-ATTR:host']
+            volumes = self.guest(server, host)['volumes']
+            self.assertEqual(1, len(volumes))
+            return 'LUN %s through FCP %s' % (volumes[0]['lun'],
+                                              ', '.join(volumes[0]['fcps']))
+
+    def step_detach_volume(self):
+        server = self._server()
+        self.api.delete_server_volume(server['id'], VOLUME)
+        self._wait_for_volume_detach(server['id'], VOLUME)
+        self._wait_for_instance_action_event(
+            server, 'detach_volume', 'compute_detach_volume', 'Success')
+
+    def _host_of(self, key='first'):
+        return self._server(key)['OS-EXT-SRV-ATTR:host']
+
+    def step_live_migrate(self):
+        server = self._server()
+        source = self._host_of()
+        target = 'compute2'
+        self.api.post_server_action(server['id'], {'os-migrateLive': {
+            'host': target, 'block_migration': False}})
+        self._wait_for_migration_status(server, ['completed'])
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        self.assertEqual(target, server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('on', self.guest(server, target)['power_state'])
+        return '%s -> %s, running throughout' % (source, target)
+
+    def step_resize(self):
+        flavor = self._create_flavor(name='tour.large', memory_mb=1024,
+                                     vcpu=2, disk=2, ephemeral=0)
+        server = self._server('second')
+        source = self._host_of('second')
+        self.api.post_server_action(server['id'],
+                                    {'resize': {'flavorRef': flavor}})
+        server = self._wait_for_state_change(server, 'VERIFY_RESIZE')
+        target = server['OS-EXT-SRV-ATTR:host']
+        self.assertEqual(2, self.guest(server, target)['vcpus'])
+        return '%s -> %s, 2 vCPUs, 1024 MB, 2 GB root' % (source, target)
+
+    def step_confirm(self):
+        server = self._server('second')
+        self.api.post_server_action(server['id'], {'confirmResize': None})
+        self._wait_for_state_change(server, 'ACTIVE')
+
+    def step_cold_migrate(self):
+        server = self._server('second')
+        source = self._host_of('second')
+        self.api.post_server_action(server['id'],
+                                    {'migrate': {'host': 'compute3'}})
+        server = self._wait_for_state_change(server, 'VERIFY_RESIZE')
+        return '%s -> %s' % (source, server['OS-EXT-SRV-ATTR:host'])
+
+    def step_revert(self):
+        server = self._server('second')
+        self.api.post_server_action(server['id'], {'revertResize': None})
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        return 'back on %s' % server['OS-EXT-SRV-ATTR:host']
 
     def step_delete(self):
         for key in list(self.servers):

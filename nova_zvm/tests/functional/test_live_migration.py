@@ -102,6 +102,20 @@ class LiveMigrationTestCase(LiveMigrationTestBase):
         self.assertEqual([], self.guest(server, 'compute2')['volumes'])
         self._delete_server(server)
 
+    def test_cold_migration_between_ssi_members_is_refused(self):
+        # SSI members share one user directory: the guest cannot be
+        # defined on the other member while it exists here.
+        server = self.boot(host='compute1')
+        self.api.post_server_action(server['id'], {'migrate': None})
+        event = self._wait_for_instance_action_event(
+            server, 'migrate', 'compute_resize_instance', 'Error')
+        self.assertIn('live migration', '\n'.join(
+            [event.get('details') or '', event.get('traceback') or '']))
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        self.assertEqual('compute1', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('on', self.guest(server, 'compute1')['power_state'])
+        self._delete_server(server)
+
     def test_block_migration_is_refused(self):
         server = self.boot(host='compute1')
         self.live_migrate(server, block_migration=True)

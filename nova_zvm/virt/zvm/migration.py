@@ -116,6 +116,7 @@ from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import transfer
 from nova_zvm.virt.zvm import undo as zvm_undo
@@ -302,7 +303,28 @@ class MigrationOps(object):
                 "(the z/VM Cloud Connector cannot copy them); an "
                 "administrator can allow this with [zvm] "
                 "recreate_ephemeral_disks"))
+        if not plan.same_host:
+            # The one check that asks the connector (read-only), last.
+            self._check_not_an_ssi_member(migration)
         return plan
+
+    def _check_not_an_ssi_member(self, migration):
+        """Refuse a move to another member of this host's SSI cluster.
+
+        SSI members share one user directory: the guest cannot be defined
+        again on the destination while it exists here. Between members,
+        guests move by live migration (relocation) instead.
+        """
+        ssi = live_migration.parse_ssi(
+            self._client.call('host_get_ssi_info'))
+        dest = (migration.dest_node or '').upper()
+        if ssi and dest in ssi['members']:
+            raise _refusal(_(
+                "%(dest)s is a member of this host's SSI cluster %(ssi)s, "
+                "which shares one z/VM user directory: the guest cannot be "
+                "defined there while it exists here. Move it with live "
+                "migration, or resize it on this host.") % {
+                    'dest': dest, 'ssi': ssi['name']})
 
     @staticmethod
     def _find_migration(context, instance, status):

@@ -179,7 +179,9 @@ class MigrationTestBase(test.NoDBTestCase):
                                 self.migrate, flavor, **kwargs)
         self.assertIsInstance(err.inner_exception, exception.ResizeError)
         self.assertIn(reason, str(err.inner_exception))
-        self.assertEqual([], (client or self.src).calls)
+        # Nothing but the read-only SSI query (for moves) reached z/VM.
+        self.assertEqual([], [c for c in (client or self.src).calls
+                              if c[0] != 'host_get_ssi_info'])
         return err
 
 
@@ -287,6 +289,26 @@ class RefusalTestCase(MigrationTestBase):
             migration_id=42)
         self.assert_refused(make_flavor('big', root_gb=20),
                             'migration record')
+
+    def test_destination_in_this_hosts_ssi_cluster(self):
+        # SSI members share the user directory: the guest cannot be
+        # defined on the destination while it exists here.
+        self.src.answers['host_get_ssi_info'] = [
+            'ssi_name = SSI1', 'ssi_mode = Stable', '',
+            'member_slot = 1', 'member_system_id = ZVMHOST1',
+            'member_state = Joined', '',
+            'member_slot = 2', 'member_system_id = ZVMHOST2',
+            'member_state = Joined', '']
+        err = self.assert_refused(make_flavor('big', root_gb=20),
+                                  'SSI cluster SSI1')
+        self.assertIn('live migration', str(err.inner_exception))
+
+    def test_destination_outside_this_hosts_ssi_cluster(self):
+        self.src.answers['host_get_ssi_info'] = [
+            'ssi_name = SSI1', 'member_slot = 1',
+            'member_system_id = ZVMHOST1', 'member_state = Joined']
+        self.migrate(make_flavor('big', root_gb=20))
+        self.assertIn('guest_capture', self.src.api_names())
 
     def test_destination_unreachable_over_ssh(self):
         self.useFixture(fixtures.MockPatchObject(
@@ -512,13 +534,14 @@ class MoveTestCase(MigrationTestBase):
         shell = self.useFixture(fixtures.MockPatchObject(
             processutils, 'execute')).mock
         info = jsonutils.loads(self.migrate(self.new_flavor))
-        self.assertEqual(['guest_get_power_state', 'guest_stop',
-                          'guest_capture', 'image_export', 'image_delete'],
+        self.assertEqual(['host_get_ssi_info', 'guest_get_power_state',
+                          'guest_stop', 'guest_capture', 'image_export',
+                          'image_delete'],
                          self.src.api_names())
         path = info['path']
         self.assertEqual(((MIG_IMAGE, 'file://' + path), {}),
-                         self.src.calls[3][1:])
-        self.assertEqual((MIG_IMAGE,), self.src.calls[4][1])
+                         self.src.calls[4][1:])
+        self.assertEqual((MIG_IMAGE,), self.src.calls[5][1])
         self.assertEqual({'zvm_migration': 1, 'mode': 'move',
                           'image': MIG_IMAGE, 'path': path,
                           'os_distro': 'rhel9.2', 'md5sum': PAYLOAD_MD5,
@@ -564,9 +587,9 @@ class MoveTestCase(MigrationTestBase):
         path = shell.commands[-1][-1]
         self.assertEqual(('ssh', '-o', 'BatchMode=yes', OTHER_IP, 'rm', '-f',
                           path), shell.commands[-1])
-        self.assertEqual(['guest_get_power_state', 'guest_stop',
-                          'guest_capture', 'image_export', 'image_delete',
-                          'image_delete', 'guest_start'],
+        self.assertEqual(['host_get_ssi_info', 'guest_get_power_state',
+                          'guest_stop', 'guest_capture', 'image_export',
+                          'image_delete', 'image_delete', 'guest_start'],
                          self.src.api_names())
         self.assert_no_files()
 
