@@ -18,6 +18,8 @@ when it fires:
 
 * ``times`` N: fire on the next N matching calls, then the rule expires
   (no ``times``: fire forever);
+* ``skip`` N: let the first N matching calls through before the rule
+  applies (e.g. to fail the 'move' of a live migration, not its 'test');
 * ``probability`` P with ``seed`` S: fire on a fraction P of the matching
   calls, drawn from a generator of its own so a run is reproducible.
 
@@ -53,6 +55,7 @@ TOKEN = 'token'
 # The keys a rule may carry beyond api/action, with their types.
 _PARAMS = {
     'times': int,
+    'skip': int,
     'probability': float,
     'seed': int,
     'overallRC': int,
@@ -121,6 +124,7 @@ class FaultRule(object):
         self.probability = self.params.get('probability', 1.0)
         self.seed = self.params.get('seed')
         self.hits = 0
+        self.skip = self.params.get('skip', 0)
         self._validate()
         self._rng = random.Random(self.seed)
 
@@ -128,6 +132,8 @@ class FaultRule(object):
         p = self.params
         if self.times is not None and self.times < 1:
             raise InvalidRule('times must be at least 1')
+        if self.params.get('skip', 0) < 0:
+            raise InvalidRule('skip must not be negative')
         if not 0.0 <= self.probability <= 1.0:
             raise InvalidRule('probability must be between 0 and 1')
         if self.action == 'sdk_error':
@@ -264,7 +270,12 @@ class FaultRegistry(object):
             return None
         with self._lock:
             for rule in self._rules:
-                if rule.matches(api) and rule.draw():
+                if not rule.matches(api):
+                    continue
+                if rule.skip > 0:
+                    rule.skip -= 1
+                    continue
+                if rule.draw():
                     rule.hits += 1
                     if rule.times is not None and rule.hits >= rule.times:
                         self._rules.remove(rule)

@@ -116,6 +116,31 @@ class LiveMigrationTestCase(LiveMigrationTestBase):
         self.assertEqual('on', self.guest(server, 'compute1')['power_state'])
         self._delete_server(server)
 
+    def test_failed_move_rolls_back(self):
+        server = self.boot(host='compute1')
+        # The relocation 'test' (the precheck) passes; the 'move' fails.
+        self.admin('compute1').add_fault(
+            'guest_live_migrate:sdk_error,skip=1,times=1,overallRC=300,'
+            'modID=10,rc=300,rs=1,errmsg=simulated relocation failure')
+        self.assertIsNone(self.live_migrate(server))
+        self._wait_for_migration_status(server, ['error', 'failed'])
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        self.assertEqual('compute1', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('on', self.guest(server, 'compute1')['power_state'])
+        self.assertTrue(self.known_to_connector(server, 'compute1'))
+        self.assertEqual({}, self.admin('compute2').inventory()['guests'])
+        self._delete_server(server)
+
+    def test_guest_stopped_behind_novas_back_is_refused(self):
+        server = self.boot(host='compute1')
+        self.admin('compute1').power_off(self.userid(server))
+        self.live_migrate(server)
+        self._wait_for_migration_status(server, ['error'])
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        self.assertEqual('compute1', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual({}, self.admin('compute2').inventory()['guests'])
+        self._delete_server(server)
+
     def test_block_migration_is_refused(self):
         server = self.boot(host='compute1')
         self.live_migrate(server, block_migration=True)

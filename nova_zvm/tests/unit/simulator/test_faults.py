@@ -92,6 +92,19 @@ class DecideTestCase(test.NoDBTestCase):
         self.assertEqual([], self.registry.list())
         self.assertEqual({'guest_deploy:busy': 2}, self.registry.injected)
 
+    def test_skip_lets_the_first_calls_through(self):
+        rule = self.add('guest_live_migrate:sdk_error,skip=1,times=1,'
+                        'overallRC=300,modID=10,rc=300,rs=1')
+        # The relocation 'test' passes, the 'move' fails.
+        self.assertIsNone(self.registry.decide('guest_live_migrate'))
+        self.assertIsNone(self.registry.decide('guest_list'))
+        self.assertIs(rule, self.registry.decide('guest_live_migrate'))
+        self.assertIsNone(self.registry.decide('guest_live_migrate'))
+
+    def test_negative_skip_is_refused(self):
+        self.assertRaises(faults.InvalidRule, faults.parse_rules,
+                          'guest_list:drop,skip=-1')
+
     def test_without_times_fires_forever(self):
         self.add('guest_list:drop')
         for _ in range(20):
