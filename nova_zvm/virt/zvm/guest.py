@@ -48,6 +48,15 @@ POWER_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
 MAX_CONSOLE_BYTES = 100 * 1024
 
 
+def minidisk(size, **extra):
+    """A guest_create/guest_create_disks entry, from [zvm] disk_pool."""
+    disk = {'size': size}
+    if CONF.zvm.disk_pool:
+        disk['disk_pool'] = CONF.zvm.disk_pool
+    disk.update(extra)
+    return disk
+
+
 def ephemeral_config(disks):
     """guest_config_minidisks entries for the non-root disks of a guest.
 
@@ -180,13 +189,6 @@ class GuestOps(object):
             opts['max_mem'] = CONF.zvm.guest_max_memory
         return opts
 
-    def _disk(self, size, **extra):
-        disk = {'size': size}
-        if CONF.zvm.disk_pool:
-            disk['disk_pool'] = CONF.zvm.disk_pool
-        disk.update(extra)
-        return disk
-
     def disk_list(self, instance, image_name, block_device_info):
         """The guest's minidisks: root first, then one per ephemeral.
 
@@ -200,7 +202,7 @@ class GuestOps(object):
                 block_device_info):
             fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
                    or CONF.zvm.default_ephemeral_format)
-            disks.append(self._disk('%dg' % eph['size'], format=fmt))
+            disks.append(minidisk('%dg' % eph['size'], format=fmt))
         return disks
 
     def _root_disk(self, instance, image_name):
@@ -210,7 +212,7 @@ class GuestOps(object):
             # Flavors with root_gb 0 take the image's own disk size
             # (cylinders or blocks, as the image was captured).
             root_size = str(self._image.root_disk_size(image_name))
-        return self._disk(root_size, is_boot_disk=True)
+        return minidisk(root_size, is_boot_disk=True)
 
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, network_info, block_device_info,

@@ -487,13 +487,6 @@ class MigrationOps(object):
         except zvm_exc.ImageNotFound:
             return False
 
-    def _disk(self, size, **extra):
-        disk = {'size': size}
-        if CONF.zvm.disk_pool:
-            disk['disk_pool'] = CONF.zvm.disk_pool
-        disk.update(extra)
-        return disk
-
     def _root_size(self, root_gb, name):
         if root_gb:
             return '%dg' % root_gb
@@ -512,14 +505,14 @@ class MigrationOps(object):
         """Make the root minidisk for flavor and deploy image name on it."""
         if replace:
             self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
-        self._client.call('guest_create_disks', userid, [self._disk(
+        self._client.call('guest_create_disks', userid, [guest.minidisk(
             self._root_size(flavor.root_gb, name), vdev=ROOT_VDEV,
             format='none')])
         self._deploy(context, instance, userid, name, network_info)
 
     def _add_ephemerals(self, userid, layout):
-        disks = [self._disk('%dg' % eph['size'], format=eph['format'],
-                            vdev=ephemeral_vdev(i))
+        disks = [guest.minidisk('%dg' % eph['size'], format=eph['format'],
+                                vdev=ephemeral_vdev(i))
                  for i, eph in enumerate(layout)]
         created = self._client.call('guest_create_disks', userid, disks)
         self._client.call('guest_config_minidisks', userid,
@@ -587,9 +580,10 @@ class MigrationOps(object):
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._delete_image, name)
             self._import(name, path, os_distro, info.get('md5sum'))
-            disks = [self._disk(self._root_size(info['root_gb'], name),
-                                is_boot_disk=True)]
-            disks.extend(self._disk('%dg' % eph['size'], format=eph['format'])
+            disks = [guest.minidisk(self._root_size(info['root_gb'], name),
+                                    is_boot_disk=True)]
+            disks.extend(guest.minidisk('%dg' % eph['size'],
+                                        format=eph['format'])
                          for eph in info.get('ephemerals') or [])
             created = self._create(instance, userid, disks, steps)
             self._deploy(context, instance, userid, name, network_info)

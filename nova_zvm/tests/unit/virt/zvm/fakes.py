@@ -16,6 +16,9 @@ import collections
 import os
 import sys
 
+import fixtures
+from nova import objects
+
 from nova_zvm.virt.zvm import exception
 
 
@@ -91,3 +94,38 @@ def mkisofs_cmd():
     """pycdlib's genisoimage, installed next to this Python."""
     return os.path.join(os.path.dirname(sys.executable),
                         'pycdlib-genisoimage')
+
+
+class ConfigDriveFixture(fixtures.Fixture):
+    """What building a real config drive needs in a unit test.
+
+    Nova's InstanceMetadata reads security groups from Neutron, block
+    device mappings from the database and lazy-loads instance fields;
+    these are answered here, and mkisofs_cmd is pycdlib's genisoimage.
+    """
+
+    def __init__(self, test, instance, hostname='web-01'):
+        super(ConfigDriveFixture, self).__init__()
+        self.test = test
+        self.instance = instance
+        self.hostname = hostname
+
+    def _setUp(self):
+        self.test.flags(mkisofs_cmd=mkisofs_cmd())
+        self.useFixture(fixtures.MockPatch(
+            'nova.network.security_group_api.get_instance_security_groups',
+            return_value=[{'name': 'default'}]))
+        self.useFixture(fixtures.MockPatch(
+            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
+            return_value=objects.BlockDeviceMappingList(objects=[])))
+        inst = self.instance
+        inst.update(dict(hostname=self.hostname, config_drive=False,
+                         user_data=None, key_name=None, key_data=None,
+                         launched_at=None))
+        inst.metadata = {}
+        inst.ec2_ids = objects.EC2Ids(
+            instance_id='i-00000001', ami_id='ami-00000001',
+            kernel_id=None, ramdisk_id=None)
+        inst.keypairs = objects.KeyPairList(objects=[])
+        inst.device_metadata = None
+        inst.numa_topology = None

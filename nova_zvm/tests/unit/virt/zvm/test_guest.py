@@ -266,26 +266,7 @@ class SpawnTestCase(GuestTestBase):
 
     def setUp(self):
         super(SpawnTestCase, self).setUp()
-        self.flags(mkisofs_cmd=fakes.mkisofs_cmd())
-        # The config drive's metadata reads security groups from Neutron
-        # and BDMs from the database; the instance's lazy-loaded fields are
-        # set here for the same reason.
-        self.useFixture(fixtures.MockPatch(
-            'nova.network.security_group_api.get_instance_security_groups',
-            return_value=[{'name': 'default'}]))
-        self.useFixture(fixtures.MockPatch(
-            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
-            return_value=objects.BlockDeviceMappingList(objects=[])))
-        self.instance.update(dict(hostname='web-01', config_drive=False,
-                                  user_data=None, key_name=None,
-                                  key_data=None, launched_at=None))
-        self.instance.metadata = {}
-        self.instance.ec2_ids = objects.EC2Ids(
-            instance_id='i-00000001', ami_id='ami-00000001',
-            kernel_id=None, ramdisk_id=None)
-        self.instance.keypairs = objects.KeyPairList(objects=[])
-        self.instance.device_metadata = None
-        self.instance.numa_topology = None
+        self.useFixture(fakes.ConfigDriveFixture(self, self.instance))
         self.image_meta = objects.ImageMeta.from_dict({
             'id': IMAGE_ID, 'disk_format': 'raw',
             'properties': {'os_distro': 'rhel9.2'}})

@@ -71,16 +71,8 @@ class MigrationTestBase(test.NoDBTestCase):
         super(MigrationTestBase, self).setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.images = os.path.join(self.tmp, 'images')
-        self.flags(instance_name_template='OS%06x', my_ip=THIS_IP,
-                   mkisofs_cmd=fakes.mkisofs_cmd())
+        self.flags(instance_name_template='OS%06x', my_ip=THIS_IP)
         self.flags(image_tmp_path=self.images, group='zvm')
-        # The config drive's metadata reads these from Neutron and the DB.
-        self.useFixture(fixtures.MockPatch(
-            'nova.network.security_group_api.get_instance_security_groups',
-            return_value=[{'name': 'default'}]))
-        self.useFixture(fixtures.MockPatch(
-            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
-            return_value=objects.BlockDeviceMappingList(objects=[])))
         self.ctxt = context.get_admin_context()
         self.virtapi = fake_virt.FakeVirtAPI()
         self.src = self._client()
@@ -92,15 +84,8 @@ class MigrationTestBase(test.NoDBTestCase):
             self.ctxt, id=1, flavor=self.old_flavor, image_ref=IMAGE_ID,
             task_state=None)
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
-        self.instance.update(dict(hostname='web-01', config_drive=True,
-                                  user_data=None, key_name=None,
-                                  key_data=None, launched_at=None))
-        self.instance.metadata = {}
-        self.instance.ec2_ids = objects.EC2Ids(
-            instance_id='i-00000001', ami_id='ami-00000001',
-            kernel_id=None, ramdisk_id=None)
-        self.instance.device_metadata = None
-        self.instance.numa_topology = None
+        self.useFixture(fakes.ConfigDriveFixture(self, self.instance))
+        self.instance.config_drive = True
         self.instance.trusted_certs = None
         self.instance.migration_context = objects.MigrationContext(
             migration_id=42, instance_uuid=self.instance.uuid)

@@ -491,16 +491,9 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
     def setUp(self):
         super(SpawnVolumesTestCase, self).setUp()
         self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.flags(instance_name_template='OS%06x',
-                   mkisofs_cmd=fakes.mkisofs_cmd())
+        self.flags(instance_name_template='OS%06x')
         self.flags(image_tmp_path=os.path.join(self.tmp, 'images'),
                    group='zvm')
-        self.useFixture(fixtures.MockPatch(
-            'nova.network.security_group_api.get_instance_security_groups',
-            return_value=[{'name': 'default'}]))
-        self.useFixture(fixtures.MockPatch(
-            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
-            return_value=objects.BlockDeviceMappingList(objects=[])))
         self.client = fakes.FakeClient(
             get_volume_connector=connector_answer(),
             volume_refresh_bootmap={'1a00': ['500507680b21ac50'],
@@ -523,16 +516,8 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
                                   memory_mb=2048, extra_specs={}))
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
         self.instance.trusted_certs = None
-        self.instance.update(dict(hostname='db-01', config_drive=False,
-                                  user_data=None, key_name=None,
-                                  key_data=None, launched_at=None))
-        self.instance.metadata = {}
-        self.instance.ec2_ids = objects.EC2Ids(
-            instance_id='i-00000001', ami_id='ami-00000001',
-            kernel_id=None, ramdisk_id=None)
-        self.instance.keypairs = objects.KeyPairList(objects=[])
-        self.instance.device_metadata = None
-        self.instance.numa_topology = None
+        self.useFixture(fakes.ConfigDriveFixture(self, self.instance,
+                                                 hostname='db-01'))
         self.vifs = [test_network.make_vif('p1', 'fa:16:3e:00:00:01',
                                            v4='10.0.0.5', active=True)]
         self.image_meta = objects.ImageMeta.from_dict({
