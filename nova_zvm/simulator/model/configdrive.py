@@ -195,6 +195,8 @@ def read(path):
             'uuid': meta.get('uuid'),
             'hostname': meta.get('hostname'),
             'name': meta.get('name'),
+            # The server's metadata key/value pairs (Nova's 'meta').
+            'meta': dict(meta.get('meta') or {}),
             'availability_zone': meta.get('availability_zone'),
             'launch_index': meta.get('launch_index'),
             'public_keys': dict(keys),

@@ -104,6 +104,7 @@ class BootTestCase(base.ZVMFunctionalTestCase):
         self.assertEqual('cfg-1.novalocal', seen['hostname'])
         self.assertEqual('cfg-1', seen['name'])
         self.assertEqual(server['id'], seen['uuid'])
+        self.assertEqual({'role': 'web'}, seen['meta'])
         self.assertTrue(seen['user_data'])
         self.assertEqual(['/etc/motd'], [f['path'] for f in seen['files']])
         self.assertEqual(['k1'], sorted(seen['public_keys']))

@@ -42,6 +42,7 @@ META_DATA = {
     'name': 'web-1',
     'availability_zone': 'nova',
     'launch_index': 0,
+    'meta': {'role': 'web'},
     'public_keys': {'mykey': 'ssh-ed25519 AAAAC3Nza test@example'},
     'files': [{'path': '/etc/motd', 'content_path': '/content/0000'}],
     'admin_pass': 'Secr3t-Pass',

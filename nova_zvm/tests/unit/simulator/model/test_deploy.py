@@ -35,6 +35,7 @@ class DeployTestCase(base.ModelTestCase):
         drive = record['config_drive']
         self.assertEqual('web-1', drive['hostname'])
         self.assertEqual(base.META_DATA['uuid'], drive['uuid'])
+        self.assertEqual({'role': 'web'}, drive['meta'])
         self.assertEqual({'mykey': base.META_DATA['public_keys']['mykey']},
                          drive['public_keys'])
         self.assertEqual('/etc/motd', drive['files'][0]['path'])
