@@ -258,9 +258,8 @@ class GuestOps(object):
         instance.config_drive = True
         with configdrive.transport_file(context, instance, injected_files,
                                         network_info, admin_password) as path:
-            created = self._create(instance, userid, disks,
-                                   **volumes.create_options())
-            self._not_created.discard(instance.uuid)
+            created = self.create_guest(instance, userid, disks,
+                                        **volumes.create_options())
             try:
                 self._build(instance, userid, os_distro, image_name, path,
                             created or disks, network_info, power_on,
@@ -306,11 +305,12 @@ class GuestOps(object):
             # volume scripts the connector punches run at first boot.
             volumes.connect()
         if network_info:
-            self._plug_and_wait(instance, userid, os_distro, network_info)
+            self.plug_and_wait(instance, userid, os_distro, network_info)
         if power_on:
             self._client.call('guest_start', userid)
 
-    def _plug_and_wait(self, instance, userid, os_distro, network_info):
+    def plug_and_wait(self, instance, userid, os_distro, network_info):
+        """Create the NICs and wait for Neutron's network-vif-plugged."""
         events = network.vif_plugged_events(network_info)
         try:
             with self._virtapi.wait_for_instance_event(
@@ -325,7 +325,7 @@ class GuestOps(object):
 
     # -- building blocks shared with migration.py ----------------------------
 
-    def create_guest(self, instance, userid, disks):
+    def create_guest(self, instance, userid, disks, **extra):
         """guest_create with this host's options; returns the disk list.
 
         :raises: InstanceExists when the userid is taken (the caller must
@@ -333,16 +333,12 @@ class GuestOps(object):
             alone too, as after a spawn that found it)
         """
         try:
-            created = self._create(instance, userid, disks)
+            created = self._create(instance, userid, disks, **extra)
         except exception.InstanceExists:
             self._not_created.add(instance.uuid)
             raise
         self._not_created.discard(instance.uuid)
         return created
-
-    def plug_and_wait(self, instance, userid, os_distro, network_info):
-        """Create the NICs and wait for Neutron's network-vif-plugged."""
-        self._plug_and_wait(instance, userid, os_distro, network_info)
 
     # -- power ---------------------------------------------------------------
 
