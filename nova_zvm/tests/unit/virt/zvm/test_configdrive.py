@@ -16,7 +16,6 @@ import io
 import logging
 import os
 import stat
-import sys
 
 import fixtures
 from oslo_concurrency import processutils
@@ -27,20 +26,14 @@ import pycdlib
 from nova import context
 from nova import exception
 from nova.network import model as network_model
-from nova import objects
 from nova import test
 from nova.tests.unit import fake_instance
 
+from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import configdrive
 
 PASSWORD = 'Sup3r-s3cret-pw'
 HOSTNAME = 'web-01'
-
-
-def pycdlib_genisoimage():
-    """pycdlib's genisoimage, installed next to this Python."""
-    return os.path.join(os.path.dirname(sys.executable),
-                        'pycdlib-genisoimage')
 
 
 def make_network_info():
@@ -82,31 +75,13 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         self.tmp_path = os.path.join(self.tmp, 'images')
         self.flags(image_tmp_path=self.tmp_path, group='zvm')
         self.flags(config_drive_format='iso9660')
-        if not os.path.exists(pycdlib_genisoimage()):
+        if not os.path.exists(fakes.mkisofs_cmd()):
             self.skipTest('pycdlib-genisoimage is not installed')
-        self.flags(mkisofs_cmd=pycdlib_genisoimage())
-        # The metadata looks up security groups in Neutron.
-        self.useFixture(fixtures.MockPatch(
-            'nova.network.security_group_api.get_instance_security_groups',
-            return_value=[{'name': 'default'}]))
-        # ... and the block device mappings in the database.
-        self.useFixture(fixtures.MockPatch(
-            'nova.objects.BlockDeviceMappingList.get_by_instance_uuid',
-            return_value=objects.BlockDeviceMappingList(objects=[])))
         self.ctxt = context.get_admin_context()
-        self.instance = fake_instance.fake_instance_obj(
-            self.ctxt, id=1, hostname=HOSTNAME, config_drive=False,
-            user_data=None, key_name=None, key_data=None,
-            launched_at=None)
-        # Lazy-loaded fields would need the database.
-        self.instance.metadata = {}
+        self.instance = fake_instance.fake_instance_obj(self.ctxt, id=1)
         self.instance.system_metadata = {}
-        self.instance.ec2_ids = objects.EC2Ids(
-            instance_id='i-00000001', ami_id='ami-00000001',
-            kernel_id=None, ramdisk_id=None)
-        self.instance.keypairs = objects.KeyPairList(objects=[])
-        self.instance.device_metadata = None
-        self.instance.numa_topology = None
+        self.useFixture(fakes.ConfigDriveFixture(self, self.instance,
+                                                 hostname=HOSTNAME))
         self.nw_info = make_network_info()
 
     def _make(self, injected_files=None, password=PASSWORD, **kw):
