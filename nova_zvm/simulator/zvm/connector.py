@@ -21,6 +21,8 @@ start do, inside this process and under a state directory:
   and ``IUCV_AUTH_USERID_PATH``) are moved under the state directory: the
   only assignments to zvmsdk attributes the simulator makes;
 * the fake z/VM's ``sudo`` goes first on PATH (the seam: sudo.py);
+* smtLayer.getHost reads the connector guest's ``/proc/sysinfo`` and
+  machine type from the fake (the other seam: zccguest.py);
 * ``zvmsdk.api.SDKAPI()`` is built, which builds smtclient, vmops,
   imageops, networkops, volumeop (it syncs the FCP database with z/VM),
   monitor and the sqlite databases, as on a real connector.
@@ -30,11 +32,11 @@ process (SSI members are separate processes).
 """
 
 import os
-import tempfile
 
 from nova_zvm.simulator.zvm import state as zvm_state
 from nova_zvm.simulator.zvm import sudo
 from nova_zvm.simulator.zvm import system as zvm_system
+from nova_zvm.simulator.zvm import zccguest
 
 # The programs' handlers register themselves on import.
 from nova_zvm.simulator.zvm import cp  # noqa: F401
@@ -46,14 +48,6 @@ from nova_zvm.simulator.zvm import spool  # noqa: F401
 from nova_zvm.simulator.zvm import zthin  # noqa: F401
 
 _BUILT = None
-
-
-def _socket_path(system_dir):
-    path = os.path.join(system_dir, 'sudo.sock')
-    # sun_path holds 107 bytes; a deep state dir gets a short alias.
-    if len(path.encode()) < 100:
-        return path
-    return os.path.join(tempfile.mkdtemp(prefix='zvm-'), 'sudo.sock')
 
 
 def configure(conf, state_dir, disk_pool=None, user_profile='OSDFLT',
@@ -112,11 +106,10 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     zvm.setup(disk_pool=disk_pool, pool_volumes=pool_volumes,
               user_profile=user_profile, fcp_devices=fcp_devices)
 
-    socket_path = _socket_path(system_dir)
-    server = sudo.SudoServer(socket_path, zvm)
+    server = sudo.SudoServer(zvm)
     server.start()
     bin_dir = os.path.join(system_dir, 'bin')
-    sudo.install_program(bin_dir, socket_path)
+    sudo.install_program(bin_dir, server.port)
     os.environ['PATH'] = bin_dir + os.pathsep + os.environ.get('PATH', '')
 
     from zvmsdk import config
@@ -128,6 +121,7 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     constants.SDK_DATA_PATH = os.path.join(connector_dir, 'data') + '/'
     constants.IUCV_AUTH_USERID_PATH = os.path.join(
         connector_dir, 'iucv_authorized_userid')
+    zccguest.install(zvm, system_dir)
     from zvmsdk import api
     _BUILT = Connector(api.SDKAPI(), zvm, server, connector_dir)
     return _BUILT
