@@ -129,6 +129,9 @@ def build_parser():
                    default='model',
                    help="zvmsdk: the connector's real code over the fake "
                    "z/VM; model: the former hand-written model")
+    p.add_argument('--connector-user',
+                   help="run the connector as this user, as zvmsdk's "
+                   "sdkserver does (needs root; created if missing)")
     p.add_argument('--user-profile', type=_userid, default='OSDFLT',
                    help="the directory profile guests include (zvmsdk's "
                    "[zvm] user_profile); other names do not exist")
@@ -279,6 +282,22 @@ def _zvm_latency(args):
     return latency
 
 
+def _become_connector(args):
+    """The remote host's scp, then the connector's own user.
+
+    Before any thread starts: the scp helper is a forked process that
+    keeps root.
+    """
+    from nova_zvm.simulator.zvm import connector_user
+    from nova_zvm.simulator.zvm import remote
+    remote.install()
+    if args.connector_user:
+        try:
+            connector_user.become(args.connector_user, args.state_dir)
+        except connector_user.ConnectorUserError as e:
+            raise UsageError(str(e))
+
+
 def _build_zvm_backend(args):
     from nova_zvm.simulator.zvm import connector
     from nova_zvm.simulator.zvm import inventory
@@ -357,6 +376,8 @@ def main(argv=None):
             raise UsageError('cannot create --state-dir: %s' % e)
         args.state_dir = os.path.abspath(args.state_dir)
         _setup_logging(args)
+        if args.backend == 'zvmsdk':
+            _become_connector(args)
         sim = build_simulator(args, rules, latency, context)
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)
