@@ -41,6 +41,7 @@ import json, os, socket, sys
 argv = sys.argv[1:]
 while argv and argv[0].startswith('-'):
     argv.pop(0)
+argv = %(prefix)r + argv
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 try:
     s.connect(%(socket)r)
@@ -100,12 +101,18 @@ class SudoServer(socketserver.ThreadingMixIn,
         self.server_close()
 
 
-def install_program(bin_dir, socket_path, python=None):
-    """Write the ``sudo`` program into ``bin_dir``; returns its path."""
+def install_program(bin_dir, socket_path, python=None, name='sudo'):
+    """Write the ``sudo`` program into ``bin_dir``; returns its path.
+
+    With another ``name``, the program is that tool of the connector's
+    Linux, run without sudo (e.g. ``udevadm`` in smtLayer's installFS):
+    it is forwarded to the fake z/VM as ``sudo <name> ...`` would be.
+    """
     os.makedirs(bin_dir, exist_ok=True)
-    path = os.path.join(bin_dir, 'sudo')
+    path = os.path.join(bin_dir, name)
     text = SUDO_PROGRAM % {'python': python or sys.executable,
-                           'socket': socket_path}
+                           'socket': socket_path,
+                           'prefix': [] if name == 'sudo' else [name]}
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(text)
