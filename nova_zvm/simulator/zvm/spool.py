@@ -49,6 +49,13 @@ def content_path(state, spoolid):
     return os.path.join(state.spool_dir, '%04d' % int(spoolid))
 
 
+def _records(content, devtype):
+    if devtype == 'CON':
+        return content.count(b'\n')
+    # Punched files are 80-byte card images.
+    return (len(content) + 79) // 80
+
+
 def new_file(state, origin, name, ftype, content, spool_class='A',
              devtype='PUN'):
     """A closed spool file holding ``content`` (bytes); not yet queued."""
@@ -57,7 +64,7 @@ def new_file(state, origin, name, ftype, content, spool_class='A',
         f.write(content)
     return {'spoolid': spoolid, 'origin': origin.upper(), 'name': name,
             'type': ftype, 'class': spool_class.upper(), 'devtype': devtype,
-            'records': content.count(b'\n') or (1 if content else 0),
+            'records': _records(content, devtype),
             'time': time.time()}
 
 
