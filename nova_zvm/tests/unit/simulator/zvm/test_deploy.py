@@ -168,6 +168,21 @@ class DeployTest(base.ConnectorTestCase):
         self.assertEqual((300, 10, 300, 3), error_codes(answers[2]))
         self.assertIsNone(self._disk('G1'))
 
+    def test_fba_deploy_and_capture(self):
+        fba = os.path.join(self.state_dir, 'fba.img')
+        images.write_image(fba, 'FBA', 200000, PAYLOAD)
+        answers = self.run_calls(
+            self._import('fba1', fba), self._create('G1', '300000'),
+            ['guest_deploy', ['G1', 'fba1'], {'vdev': '0100'}],
+            ['guest_capture', ['G1', 'cap1']],
+            ['image_query', ['cap1']],
+            disk_pool='FBA:FPOOL')
+        for answer in answers:
+            self.assertNotIn('error', answer, answer)
+        self.assertEqual(PAYLOAD, self._disk('G1'))
+        self.assertEqual('300000:BLK',
+                         answers[4]['output'][0]['disk_size_units'])
+
     def test_deploy_purges_the_reader_first(self):
         other = os.path.join(self.state_dir, 'old.data')
         with open(other, 'wb') as f:
@@ -187,14 +202,16 @@ class DeployTest(base.ConnectorTestCase):
         kept = set('%04d' % f['spoolid'] for f in state.user('G1')['reader'])
         self.assertEqual(kept, set(os.listdir(state.spool_dir)))
 
-    def test_capture_of_a_running_guest_stops_and_restarts_it(self):
+    def test_capture_of_an_unreachable_running_guest(self):
+        # A guest zvmsdk cannot reach over IUCV (here: nothing booted from
+        # its empty root disk) is stopped, captured from its directory's
+        # first minidisk and started again.
         answers = self.run_calls(
-            self._import(), self._create('G1'),
-            ['guest_deploy', ['G1', 'img1'], {'vdev': '0100'}],
+            self._create('G1'),
             ['guest_start', ['G1']],
             ['guest_capture', ['G1', 'cap1']],
             ['guest_get_power_state', ['G1']],
             ['image_get_root_disk_size', ['cap1']])
-        self.assertNotIn('error', answers[4], answers[4])
-        self.assertEqual('on', answers[5]['output'])
-        self.assertEqual('1500', answers[6]['output'])
+        self.assertNotIn('error', answers[2], answers[2])
+        self.assertEqual('on', answers[3]['output'])
+        self.assertEqual('1500', answers[4]['output'])
