@@ -176,7 +176,7 @@ def change_rdr(zvm, words):
             for spool_file in info.get('zcc_reader', []):
                 if spool_file['spoolid'] == int(words[0]):
                     spool_file['class'] = new_class
-    return 0, '%-8s FILES CHANGED\n' % '0001'
+    return 0, '0001 FILE CHANGED\n'
 
 
 @cp.command('TRANSFER * RDR', 'TRANSFER * READER')
@@ -228,11 +228,24 @@ def _err(text):
     return VMUR_ERROR, 'vmur: %s\n' % text
 
 
+def _operands(args, with_value):
+    """The positional arguments, skipping options and their values."""
+    words = []
+    it = iter(args)
+    for arg in it:
+        if arg in with_value:
+            next(it, None)
+        elif not arg.startswith('-'):
+            words.append(arg)
+    return words
+
+
 def _punch(zvm, args):
     state = zvm.state
     to_rdr = False
     spool_class = 'A'
     name = None
+    force = False
     files = []
     it = iter(args)
     for arg in it:
@@ -242,7 +255,9 @@ def _punch(zvm, args):
             name = next(it, '')
         elif arg in ('-C', '--class'):
             spool_class = next(it, 'A')
-        elif arg in ('-t', '--text', '-f', '--force'):
+        elif arg in ('-f', '--force'):
+            force = True
+        elif arg in ('-t', '--text'):
             continue
         elif arg.startswith('-'):
             return _err('Unsupported option %s' % arg)
@@ -253,6 +268,11 @@ def _punch(zvm, args):
                     'No name for spool file specified!')
     path = files[0]
     spool_name, spool_type = split_spool_name(name or os.path.basename(path))
+    if force:
+        # --force: cut to 8 characters, blanks and unprintables to '_'.
+        spool_name, spool_type = [
+            ''.join(c if c.isprintable() and not c.isspace() else '_'
+                    for c in word[:8]) for word in (spool_name, spool_type)]
     if not valid_cp_name(spool_name) or (spool_type and
                                          not valid_cp_name(spool_type)):
         return VMUR_ERROR, (
@@ -295,7 +315,8 @@ def _list(zvm, args):
 def _receive(zvm, args):
     state = zvm.state
     to_stdout = '-O' in args or '--stdout' in args
-    words = [a for a in args if not a.startswith('-')]
+    words = _operands(args, ('-d', '--device', '-C', '--class', '-b',
+                             '--blocked'))
     if not words:
         return _err('No spool id specified.')
     spoolid = words[0]
@@ -321,7 +342,7 @@ def _receive(zvm, args):
 
 
 def _purge(zvm, args):
-    words = [a for a in args if not a.startswith('-')]
+    words = _operands(args, ('-q', '--queue', '-C', '--class'))
     state = zvm.state
     if not words:
         purge_reader(state, state.zcc_userid)

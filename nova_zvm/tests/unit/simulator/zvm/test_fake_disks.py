@@ -83,10 +83,15 @@ class SpoolTest(FakeZVMTestCase):
             self.assertEqual(0 if ok else 1, rc, (name, out))
             if not ok:
                 self.assertIn('Malformed spool file name', out)
+        # --force (which smtLayer does not use) cuts the name instead.
+        self.assertEqual(0, self.run_zvm('vmur', 'punch', '-r', '-f',
+                                         self.write('configdrive.iso',
+                                                    b'data'))[0])
         names = [(f['name'], f['type']) for f in
                  spool.reader(self.state, self.state.zcc_userid)]
         self.assertEqual([('cfgdrive', 'iso'), ('abcdefgh', 'abcdefgh'),
-                          ('a.b', 'c'), ('cfgdrive', '')], names)
+                          ('a.b', 'c'), ('cfgdrive', ''),
+                          ('configdr', 'iso')], names)
 
     def test_punch_transfer_and_purge(self):
         rc, out = self.punch_to('G1', self.write('cfgdrive.iso', b'iso'))
