@@ -39,9 +39,12 @@ from nova_zvm.simulator.zvm import system as zvm_system
 from nova_zvm.simulator.zvm import zccguest
 
 # The programs' handlers register themselves on import.
+from nova_zvm.simulator.zvm import console  # noqa: F401
 from nova_zvm.simulator.zvm import cp  # noqa: F401
 from nova_zvm.simulator.zvm import dasd  # noqa: F401
+from nova_zvm.simulator.zvm import definition  # noqa: F401
 from nova_zvm.simulator.zvm import directory  # noqa: F401
+from nova_zvm.simulator.zvm import disktools  # noqa: F401
 from nova_zvm.simulator.zvm import guestos  # noqa: F401
 from nova_zvm.simulator.zvm import smcli  # noqa: F401
 from nova_zvm.simulator.zvm import spool  # noqa: F401
@@ -110,6 +113,8 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     server.start()
     bin_dir = os.path.join(system_dir, 'bin')
     sudo.install_program(bin_dir, server.port)
+    # installFS runs 'udevadm settle' without sudo (a shell command line).
+    sudo.install_program(bin_dir, server.port, name='udevadm')
     os.environ['PATH'] = bin_dir + os.pathsep + os.environ.get('PATH', '')
 
     from zvmsdk import config

@@ -37,7 +37,7 @@ LOG = logging.getLogger(__name__)
 # code on one line, then the output.
 SUDO_PROGRAM = """#!/bin/bash
 # nova-zvm-simulator's sudo: runs the z/VM-side program on the fake z/VM.
-while [ "${1#-}" != "$1" ]; do shift; done
+%(args)s
 exec 3<>/dev/tcp/127.0.0.1/%(port)d || {
     echo "sudo: the fake z/VM is not running" >&2; exit 1; }
 printf '%%d\\0' "$#" >&3
@@ -96,11 +96,21 @@ class SudoServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
         self.server_close()
 
 
-def install_program(bin_dir, port):
-    """Write the ``sudo`` program into ``bin_dir``; returns its path."""
+def install_program(bin_dir, port, name='sudo'):
+    """Write the ``sudo`` program into ``bin_dir``; returns its path.
+
+    With another ``name``, the program is that tool of the connector's
+    Linux, run without sudo (e.g. ``udevadm`` in smtLayer's installFS):
+    it is forwarded to the fake z/VM as ``sudo <name> ...`` would be.
+    """
     os.makedirs(bin_dir, exist_ok=True)
-    path = os.path.join(bin_dir, 'sudo')
-    text = SUDO_PROGRAM % {'port': port}
+    path = os.path.join(bin_dir, name)
+    if name == 'sudo':
+        # sudo's own options (none matter here) go.
+        args = 'while [ "${1#-}" != "$1" ]; do shift; done'
+    else:
+        args = 'set -- %s "$@"' % name
+    text = SUDO_PROGRAM % {'port': port, 'args': args}
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(text)
