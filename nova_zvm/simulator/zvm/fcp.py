@@ -90,25 +90,23 @@ def _wwpn(system, kind, number):
 def devices(state):
     """{rdev: {'npiv_wwpn', 'phy_wwpn', 'chpid', 'online'}} of the system.
 
-    Built once from the ``fcp_spec`` the system was set up with (one
-    CHPID, one physical port per ``;``-separated path).
+    ``fcp`` in system.json when set there (e.g. a device varied offline),
+    else derived from the ``fcp_spec`` the system was set up with: one
+    CHPID and physical port per ``;``-separated path. Never written here:
+    another member's devices are read while this member holds the lock.
     """
     info = state.system_info()
-    if info.get('fcp') or not info.get('fcp_spec'):
-        return info.get('fcp') or {}
-    with state.update_system() as info:
-        if not info.get('fcp'):
-            table = {}
-            for index, path in enumerate(expand_spec(info['fcp_spec'])):
-                chpid = '%02X' % (0x27 + index)
-                phy = _wwpn(state.system, '0', 0xF0000 + index)
-                for rdev in path:
-                    table[rdev] = {
-                        'npiv_wwpn': _wwpn(state.system, '1',
-                                           int(rdev, 16)),
-                        'phy_wwpn': phy, 'chpid': chpid, 'online': True}
-            info['fcp'] = table
+    if info.get('fcp'):
         return info['fcp']
+    table = {}
+    for index, path in enumerate(expand_spec(info.get('fcp_spec'))):
+        chpid = '%02X' % (0x27 + index)
+        phy = _wwpn(state.system, '0', 0xF0000 + index)
+        for rdev in path:
+            table[rdev] = {'npiv_wwpn': _wwpn(state.system, '1',
+                                              int(rdev, 16)),
+                           'phy_wwpn': phy, 'chpid': chpid, 'online': True}
+    return table
 
 
 def owners(state):

@@ -115,7 +115,9 @@ def set_member_state(st, member, state):
 
 
 def member_state(st, member):
-    """The ZVMState of another member of this system's cluster."""
+    """Another member's ZVMState, to READ only: locking through it while
+    this member holds the lock would deadlock (two flocks of one file).
+    """
     info = cluster(st)['members'][member]
     return zvm_state.ZVMState(info['system_dir'], st.shared_dir,
                               system=member, zcc_userid=info['zcc_userid'],
