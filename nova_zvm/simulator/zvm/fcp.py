@@ -109,6 +109,15 @@ def devices(state):
     return table
 
 
+def set_online(state, rdevs, online):
+    """Vary real FCP devices offline or online (an operator's VARY)."""
+    table = devices(state)
+    with state.update_system() as info:
+        for rdev in rdevs:
+            table[_norm(rdev)]['online'] = bool(online)
+        info['fcp'] = table
+
+
 def owners(state):
     """{rdev: userid} of real devices attached to guests on this system."""
     result = {}

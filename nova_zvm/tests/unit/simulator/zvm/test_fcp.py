@@ -260,6 +260,33 @@ class VolumeConnectorTest(base.ConnectorTestCase):
         self.assertEqual(sorted(conn['zvm_fcp']),
                          sorted(answers[6]['output']))
 
+    def test_offline_and_foreign_devices_are_not_handed_out(self):
+        # Before the connector starts: an operator varies 1a00-1a02
+        # offline, a guest zvmsdk does not manage logs on with 1b00-1b02.
+        zvm = system.FakeZVM(self.zvm_state())
+        zvm.setup(fcp_devices=SPEC)
+        fcp.set_online(zvm.state, ['1a00', '1a01', '1a02'], False)
+        zvm.state.put_user(zvm.state.new_user('OTHER', [
+            'USER OTHER LBYONLY 1G 2G G', 'DEDICATE 1B00 1B00',
+            'DEDICATE 1B01 1B01', 'DEDICATE 1B02 1B02']))
+        zvm.run(['smcli', 'Image_Activate', '-T', 'OTHER'])
+        answers = self.run_calls(
+            ['create_fcp_template', ['tmpl'], {'fcp_devices': SPEC,
+                                               'host_default': True}],
+            ['guest_create', ['VOL0003', 1, 1024,
+                              [{'size': '1g', 'is_boot_disk': True}]]],
+            ['get_volume_connector', ['VOL0003', True]],
+            ['get_fcp_templates_details', [], {'statistics': True}],
+            fcp_devices=SPEC)
+        self.assertEqual(['1a03', '1b03'],
+                         sorted(answers[2]['output']['zvm_fcp']))
+        stats = answers[3]['output']['fcp_templates'][0]['statistics']
+        self.assertEqual('1A00 - 1A02', stats['0']['offline'])
+        # (zvmsdk keeps the owners as it parsed them: lower case)
+        self.assertEqual({'1B00': 'other', '1B01': 'other',
+                          '1B02': 'other'},
+                         stats['1']['unallocated_but_active'])
+
     def test_attach_to_an_unknown_guest(self):
         answers = self.run_calls(
             ['create_fcp_template', ['tmpl'], {'fcp_devices': SPEC,
