@@ -45,9 +45,11 @@ from nova_zvm.simulator.zvm import dasd  # noqa: F401
 from nova_zvm.simulator.zvm import definition  # noqa: F401
 from nova_zvm.simulator.zvm import directory  # noqa: F401
 from nova_zvm.simulator.zvm import disktools  # noqa: F401
+from nova_zvm.simulator.zvm import fcp  # noqa: F401
 from nova_zvm.simulator.zvm import guestos  # noqa: F401
 from nova_zvm.simulator.zvm import smcli  # noqa: F401
 from nova_zvm.simulator.zvm import spool  # noqa: F401
+from nova_zvm.simulator.zvm import ssi  # noqa: F401
 from nova_zvm.simulator.zvm import zthin  # noqa: F401
 
 _BUILT = None
@@ -68,11 +70,28 @@ def configure(conf, state_dir, disk_pool=None, user_profile='OSDFLT',
     conf.wsgi.max_concurrent_deploy_capture = max_concurrent_deploy_capture
     if disk_pool:
         conf.zvm.disk_pool = disk_pool
+    _typed_defaults(conf)
     for path in (conf.logging.log_dir, conf.file.file_repository,
                  conf.image.sdk_image_repository, conf.database.dir,
                  conf.guest.temp_path):
         os.makedirs(path, exist_ok=True)
     return connector_dir
+
+
+def _typed_defaults(conf):
+    """Convert int options as zvmsdk's config loading does.
+
+    ``load_config()`` (run by a real sdkserver) turns the defaults of
+    int options into ints; in memory, ``[volume]
+    get_fcp_pair_with_same_index`` stays the string '0', which is true
+    and would select the other FCP allocation algorithm.
+    """
+    from zvmsdk import config
+    for group, opts in config.CONFOPTS.dicts.items():
+        for name, opt in opts.items():
+            value = conf[group][name]
+            if opt.get('type') == 'int' and isinstance(value, str):
+                conf[group][name] = int(value)
 
 
 class Connector(object):
