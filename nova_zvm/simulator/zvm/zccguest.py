@@ -10,22 +10,34 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The connector's own Linux guest: what smtLayer reads from its kernel.
+"""The connector's own Linux guest: files smtLayer reads without a program.
 
-smtLayer.getHost reads two facts of the machine it runs on without
-running a program: the file ``/proc/sysinfo`` (the LPAR's CPUs, the CEC
-type and manufacturer, the z/VM level) and ``os.uname()``'s machine
-(``s390x`` on a real connector). They are the simulator's second seam:
-getHost's module gets an ``open`` that serves that one path from the
-fake z/VM's state, and an ``os`` whose ``uname()`` says s390x. Every
-other file and every other function of ``os`` are the real ones.
+smtLayer reads a few files of the machine it runs on directly, and one
+fact from ``os.uname()``:
+
+* getHost: ``/proc/sysinfo`` (the LPAR's CPUs, CEC type and maker, z/VM
+  level) and ``os.uname()``'s machine (``s390x`` on a real connector);
+* getVM: ``/sys/bus/ccw/drivers/vmur/0.0.000c/online`` (is the
+  connector's reader online, before it reads a guest's console);
+* changeVM: ``/var/lib/zvmsdk/setupDisk`` (zvmsdk's disk set-up script,
+  installed there by a connector's package; pip puts it under
+  site-packages), checked with ``os.path.isfile`` and copied with
+  ``shutil.copyfile``.
+
+They are the simulator's second seam: each of those three modules gets an
+``open`` (and changeVM an ``os``/``shutil``, getHost an ``os``) that maps
+exactly these paths to files under the state directory; every other path
+and function is the real one.
 """
 
 import builtins
 import os
+import shutil
 import types
 
 SYSINFO = '/proc/sysinfo'
+READER_ONLINE = '/sys/bus/ccw/drivers/vmur/0.0.000c/online'
+SETUP_DISK = '/var/lib/zvmsdk/setupDisk'
 
 SYSINFO_TEXT = """Manufacturer:         IBM
 Type:                 3931
@@ -63,19 +75,60 @@ def _uname():
                             real.version, 's390x'))
 
 
+class GuestFiles(object):
+    """The connector guest's files, mapped to real files in ``root``."""
+
+    def __init__(self, zvm, root):
+        import zvmsdk
+        os.makedirs(root, exist_ok=True)
+        self.paths = {SYSINFO: os.path.join(root, 'sysinfo'),
+                      READER_ONLINE: os.path.join(root, 'vmur-online'),
+                      SETUP_DISK: os.path.join(root, 'setupDisk')}
+        write_sysinfo(zvm, self.paths[SYSINFO])
+        with open(self.paths[READER_ONLINE], 'w') as f:
+            f.write('1\n')
+        shipped = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(zvmsdk.__file__))), 'var', 'lib', 'zvmsdk',
+            'setupDisk')
+        shutil.copyfile(shipped, self.paths[SETUP_DISK])
+
+    def map(self, path):
+        return self.paths.get(path, path)
+
+    def open(self, file, *args, **kwargs):
+        return builtins.open(self.map(file), *args, **kwargs)
+
+    def os_module(self, uname=False):
+        """``os`` with ``path.isfile``/``exists`` (and uname) mapped."""
+        guest_os = types.ModuleType('os')
+        guest_os.__dict__.update(os.__dict__)
+        guest_path = types.ModuleType('os.path')
+        guest_path.__dict__.update(os.path.__dict__)
+        guest_path.isfile = lambda p: os.path.isfile(self.map(p))
+        guest_path.exists = lambda p: os.path.exists(self.map(p))
+        guest_os.path = guest_path
+        if uname:
+            guest_os.uname = _uname
+        return guest_os
+
+    def shutil_module(self):
+        guest_shutil = types.ModuleType('shutil')
+        guest_shutil.__dict__.update(shutil.__dict__)
+        guest_shutil.copyfile = (
+            lambda src, dst, **kw: shutil.copyfile(self.map(src), dst, **kw))
+        return guest_shutil
+
+
 def install(zvm, system_dir):
-    """Give smtLayer.getHost the connector guest's /proc/sysinfo and uname."""
+    """Give getHost, getVM and changeVM the connector guest's files."""
+    from smtLayer import changeVM
     from smtLayer import getHost
-    path = os.path.join(system_dir, 'sysinfo')
-    write_sysinfo(zvm, path)
-
-    def guest_open(file, *args, **kwargs):
-        if file == SYSINFO:
-            file = path
-        return builtins.open(file, *args, **kwargs)
-
-    guest_os = types.ModuleType('os')
-    guest_os.__dict__.update(os.__dict__)
-    guest_os.uname = _uname
-    getHost.open = guest_open
-    getHost.os = guest_os
+    from smtLayer import getVM
+    files = GuestFiles(zvm, os.path.join(system_dir, 'zccguest'))
+    getHost.open = files.open
+    getHost.os = files.os_module(uname=True)
+    getVM.open = files.open
+    changeVM.open = files.open
+    changeVM.os = files.os_module()
+    changeVM.shutil = files.shutil_module()
+    return files

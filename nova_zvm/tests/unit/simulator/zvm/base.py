@@ -55,12 +55,8 @@ sys.stdout.write(json.dumps(answers, default=str))
 '''
 
 
-def run_connector(state_dir, calls, command_prefix=None, **build):
-    """Run calls ([name, args, kwargs]) on a connector over state_dir.
-
-    ``command_prefix`` (a list) runs the child under another program, e.g.
-    in a mount namespace that gives it files of the connector's Linux.
-    """
+def run_connector(state_dir, calls, **build):
+    """Run calls ([name, args, kwargs]) on a connector over state_dir."""
     calls = [[c[0], c[1] if len(c) > 1 else [], c[2] if len(c) > 2 else {}]
              for c in calls]
     env = dict(os.environ)
@@ -68,7 +64,7 @@ def run_connector(state_dir, calls, command_prefix=None, **build):
         os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))))
     env['PYTHONPATH'] = top + os.pathsep + env.get('PYTHONPATH', '')
     proc = subprocess.run(
-        list(command_prefix or []) + [sys.executable, '-c', _CHILD],
+        [sys.executable, '-c', _CHILD],
         input=json.dumps({'state_dir': state_dir, 'calls': calls,
                           'build': build}),
         capture_output=True, text=True, env=env, timeout=300)

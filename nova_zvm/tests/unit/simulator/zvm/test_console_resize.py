@@ -18,7 +18,6 @@ from nova_zvm.simulator.zvm import console
 from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.tests.unit.simulator.zvm import base
-from nova_zvm.tests.unit.simulator.zvm import linuxhost
 
 
 def create(userid, vcpus=1, memory=1024):
@@ -39,17 +38,13 @@ class ConsoleTest(base.ConnectorTestCase):
         self.assertEqual((8, 1, 8, 8), error_codes(answers[1]))
 
     def test_console_of_a_running_guest(self):
-        prefix = linuxhost.command_prefix()
-        if prefix is None:
-            self.skipTest('no mount namespaces here')
         state = self.zvm_state()
         console.write(state, 'G1', 'Linux version 5.14 booting\n')
         answers = base.run_connector(
             self.state_dir,
             [create('G1'), ['guest_start', ['G1']],
              ['guest_get_console_output', ['G1']],
-             ['guest_get_console_output', ['G1']]],
-            command_prefix=prefix)
+             ['guest_get_console_output', ['G1']]])
         # What the guest wrote (the guest OS model may add its own boot
         # lines after it).
         first = answers[2]['output']
@@ -59,8 +54,7 @@ class ConsoleTest(base.ConnectorTestCase):
         self.assertEqual(first, answers[3]['output'])
         console.write(state, 'G1', 'login:\n')
         answers = base.run_connector(
-            self.state_dir, [['guest_get_console_output', ['G1']]],
-            command_prefix=prefix)
+            self.state_dir, [['guest_get_console_output', ['G1']]])
         self.assertEqual(first + 'login:\n', answers[0]['output'])
         # Every console file was received (and so purged) from the
         # connector's reader; no spool content is left behind.

@@ -16,7 +16,6 @@ from nova_zvm.simulator.zvm import dasd
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import disktools
 from nova_zvm.tests.unit.simulator.zvm import base
-from nova_zvm.tests.unit.simulator.zvm import linuxhost
 
 
 def mdisks(record):
@@ -134,13 +133,7 @@ class DisksTest(base.ConnectorTestCase):
 
 
 class GuestConfigDisksTest(base.ConnectorTestCase):
-    """Paths that read files of the connector's Linux (linuxhost.py)."""
-
-    def setUp(self):
-        super(GuestConfigDisksTest, self).setUp()
-        self.prefix = linuxhost.command_prefix()
-        if self.prefix is None:
-            self.skipTest('no mount namespaces here')
+    """Paths that read files of the connector's Linux (zccguest.py)."""
 
     def test_config_minidisks_and_grow_root_punch_to_the_reader(self):
         answers = base.run_connector(
@@ -151,8 +144,7 @@ class GuestConfigDisksTest(base.ConnectorTestCase):
              ['guest_config_minidisks', ['G1', [{'vdev': '0101',
                                                  'format': 'ext4',
                                                  'mntdir': '/data'}]]],
-             ['guest_grow_root_volume', ['G1', 'rhel9.2']]],
-            command_prefix=self.prefix)
+             ['guest_grow_root_volume', ['G1', 'rhel9.2']]])
         for answer in answers:
             self.assertNotIn('error', answer, answer)
         reader = self.zvm_state().user('G1')['reader']
