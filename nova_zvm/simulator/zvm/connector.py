@@ -40,7 +40,11 @@ from nova_zvm.simulator.zvm import system as zvm_system
 from nova_zvm.simulator.zvm import cp  # noqa: F401
 from nova_zvm.simulator.zvm import dasd  # noqa: F401
 from nova_zvm.simulator.zvm import directory  # noqa: F401
+from nova_zvm.simulator.zvm import guestcmd  # noqa: F401
 from nova_zvm.simulator.zvm import guestos  # noqa: F401
+from nova_zvm.simulator.zvm import host
+from nova_zvm.simulator.zvm import monitor  # noqa: F401
+from nova_zvm.simulator.zvm import network  # noqa: F401
 from nova_zvm.simulator.zvm import smcli  # noqa: F401
 from nova_zvm.simulator.zvm import spool  # noqa: F401
 from nova_zvm.simulator.zvm import zthin  # noqa: F401
@@ -111,6 +115,8 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     zvm = zvm_system.FakeZVM(st, latency=latency)
     zvm.setup(disk_pool=disk_pool, pool_volumes=pool_volumes,
               user_profile=user_profile, fcp_devices=fcp_devices)
+    # /proc/sysinfo and other kernel files smtLayer opens directly.
+    host.install_proc_files(zvm)
 
     socket_path = _socket_path(system_dir)
     server = sudo.SudoServer(socket_path, zvm)
