@@ -197,15 +197,15 @@ def vmcp_query(zvm, record, words):
 @command('shutdown -h now', 'shutdown now', 'poweroff')
 def shutdown(zvm, record, words):
     with zvm.state.update_user(record['userid']) as rec:
-        guestos.halt(zvm, rec)
-    return 0, ''
+        refused = guestos.halt(zvm, rec)
+    return (1, refused) if refused else (0, '')
 
 
 @command('shutdown -r now', 'reboot')
 def reboot(zvm, record, words):
     with zvm.state.update_user(record['userid']) as rec:
-        guestos.halt(zvm, rec, reboot=True)
-    return 0, ''
+        refused = guestos.halt(zvm, rec, reboot=True)
+    return (1, refused) if refused else (0, '')
 
 
 @command('systemctl start zvmguestconfigure.service',

@@ -160,10 +160,14 @@ def hostname(record):
 
 # -- zvmguestconfigure --------------------------------------------------------
 
+def spool_path(state, entry):
+    """Where spool.py keeps a spool file's content."""
+    return os.path.join(state.spool_dir, '%04d' % int(entry['spoolid']))
+
+
 def reader_content(state, entry):
-    """The bytes of a reader spool file (spool.py keeps them by id)."""
-    path = entry.get('path') or os.path.join(state.spool_dir,
-                                             str(entry['spoolid']))
+    """The bytes of a reader spool file."""
+    path = spool_path(state, entry)
     try:
         with open(path, 'rb') as f:
             return f.read()
@@ -188,9 +192,7 @@ def zvmguestconfigure(zvm, record):
                                                     fname))
         data = reader_content(zvm.state, entry)
         # vmur receive purges the spool file.
-        if entry.get('spoolid') is not None and not entry.get('path'):
-            store.remove(os.path.join(zvm.state.spool_dir,
-                                      str(entry['spoolid'])))
+        store.remove(spool_path(zvm.state, entry))
         if data is None:
             continue
         if ftype.lower() == 'sh':
@@ -302,12 +304,19 @@ def signal_shutdown(zvm, record):
     return True
 
 
+INHIBITED = ('Operation inhibited by "appd" (PID 812 "appd", user root), '
+             'reason is "flushing".\n')
+
+
 def halt(zvm, record, reboot=False):
-    """``shutdown -h``/``-r`` inside the guest (record saved by caller)."""
+    """``shutdown -h``/``-r`` inside the guest (record saved by caller).
+
+    Returns the error text when the guest refuses (None when it goes).
+    """
     guest = _guest(record)
     if guest.get('ignores_shutdown'):
-        # A service blocks the shutdown: the system keeps running.
-        return
+        # A shutdown inhibitor holds: systemd refuses, the system runs on.
+        return INHIBITED
     if reboot:
         # Down for a moment, then Linux comes back (re-IPL by itself).
         guest['up_at'] = time.time() + REBOOT_SECONDS
@@ -316,6 +325,7 @@ def halt(zvm, record, reboot=False):
         # Linux stops the CPUs; the user stays logged on (CP: stopped).
         guest['halted'] = True
     console(zvm, record['userid'], ['System is going down'])
+    return None
 
 
 def settle(zvm, userid):
