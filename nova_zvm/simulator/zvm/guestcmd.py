@@ -19,7 +19,8 @@ and reads iucvclnt's conventions (feilong zthin IUCV/iucvclient.c):
 * the command failed: exit 8 (CMD_EXEC_ERROR), ``ERROR: <output>``
   then ``Return code 8, Reason code <command's exit code>.``;
 * no IUCV connection: exit 4 (SOCKET_ERROR) with
-  ``ERROR connecting socket:`` and the errno;
+  ``ERROR connecting socket:`` and the errno (ETIMEDOUT for a paused
+  guest);
 * the guest's IUCV server does not trust this client: exit 1
   (UNAUTHORIZED_ERROR).
 
@@ -31,6 +32,7 @@ the commands the connector runs are known, others are 'not found' (127).
 
 import errno
 import os
+import re
 import shlex
 
 from nova_zvm.simulator.zvm import dasd
@@ -74,6 +76,9 @@ def iucvclnt(zvm, args):
         return _socket_error(errno.ENETUNREACH)
     if not guestos.os_up(zvm, record):
         return _socket_error(errno.ECONNREFUSED)
+    if record.get('paused'):
+        # Its CPUs are stopped: nothing answers on the IUCV path.
+        return _socket_error(errno.ETIMEDOUT)
     authorized = (record.get('guest') or {}).get('iucv_authorized')
     if authorized and authorized != zvm.state.zcc_userid:
         # Images without the file trust the first client; a guest told
@@ -85,18 +90,50 @@ def iucvclnt(zvm, args):
         words = shlex.split(cmd)
     except ValueError:
         words = cmd.split()
-    for prefix, fn in _COMMANDS:
-        if tuple(words[:len(prefix)]) == prefix:
-            rc, out = fn(zvm, record, words[len(prefix):])
+    pipeline = [[]]
+    for word in words:
+        if word == '|':
+            pipeline.append([])
+        else:
+            pipeline[-1].append(word)
+    rc, out = run(zvm, record, pipeline[0])
+    for words in pipeline[1:]:
+        if rc:
             break
-    else:
-        rc, out = NOT_FOUND, 'sh: %s: command not found\n' % (
-            words[0] if words else '')
+        rc, out = filter_text(words, out)
     if rc:
         return CMD_EXEC_ERROR, ('ERROR: %s\nReturn code %d, Reason code '
                                 '%d.\n' % (out.rstrip('\n'),
                                            CMD_EXEC_ERROR, rc))
     return 0, out
+
+
+def run(zvm, record, words):
+    """One command of the guest: (exit code, output)."""
+    for prefix, fn in _COMMANDS:
+        if tuple(words[:len(prefix)]) == prefix:
+            return fn(zvm, record, words[len(prefix):])
+    return NOT_FOUND, 'sh: %s: command not found\n' % (
+        words[0] if words else '')
+
+
+def filter_text(words, text):
+    """The filters the connector pipes output through: grep, tr, cut."""
+    lines = text.splitlines()
+    if words[:1] == ['grep']:
+        flags = [w for w in words[1:] if w.startswith('-')]
+        pattern = [w for w in words[1:] if not w.startswith('-')][0]
+        regex = re.compile(pattern, re.I if '-i' in flags else 0)
+        lines = [line for line in lines if regex.search(line)]
+        return (0 if lines else 1), ''.join(line + '\n' for line in lines)
+    if words[:1] == ['tr'] and len(words) == 3:
+        old = words[1].replace('\\n', '\n')
+        new = words[2].replace('\\n', '\n')
+        return 0, text.replace(old, new)
+    if words[:1] == ['cut'] and words[1].startswith('-c'):
+        start = int(words[1][2:].rstrip('-')) - 1
+        return 0, ''.join(line[start:] + '\n' for line in lines)
+    return NOT_FOUND, 'sh: %s: command not found\n' % words[0]
 
 
 def _os(record):
@@ -209,12 +246,47 @@ def reboot(zvm, record, words):
 
 
 @command('systemctl start zvmguestconfigure.service',
-         'service zvmguestconfigure start')
+         'service zvmguestconfigure start',
+         '/usr/bin/zvmguestconfigure start')
 def zvmguestconfigure(zvm, record, words):
     with zvm.state.update_user(record['userid']) as rec:
         lines = guestos.zvmguestconfigure(zvm, rec)
     guestos.console(zvm, record['userid'], lines)
     return 0, '\n'.join(lines) + '\n'
+
+
+def _dasd_names(record):
+    """vdev -> dasd name, in /proc/dasd/devices order."""
+    return {line.split()[1].upper().zfill(4): 'dasd%s' % chr(ord('a') + i)
+            for i, line in enumerate(directory.statements(record, 'MDISK'))}
+
+
+@command('cat /proc/cmdline')
+def proc_cmdline(zvm, record, words):
+    vdev = guestos.ipl_device(record).lower()
+    return 0, ('root=/dev/disk/by-path/ccw-0.0.%s-part1 rd.dasd=0.0.%s '
+               'cio_ignore=all,!condev crashkernel=auto\n' % (vdev, vdev))
+
+
+@command('readlink -f')
+def readlink(zvm, record, words):
+    path = words[-1] if words else ''
+    match = re.match(r'^/dev/disk/by-path/ccw-0\.0\.([0-9a-f]{4})'
+                     r'(-part(\d+))?$', path)
+    if match:
+        name = _dasd_names(record).get(match.group(1).upper())
+        if name:
+            return 0, '/dev/%s%s\n' % (name, match.group(3) or '')
+    return 0, path + '\n'
+
+
+@command('/sbin/vmcp detach', 'vmcp detach', 'vmcp det')
+def vmcp_detach(zvm, record, words):
+    vdev = (words[:1] or [''])[0].upper().zfill(4)
+    if dasd.find_mdisk(record, vdev) or \
+            network.active_nic_text(record, vdev):
+        return 0, 'DASD %s DETACHED\n' % vdev
+    return 40, 'HCPDTV040E Device %s does not exist\n' % vdev
 
 
 @command('cat')

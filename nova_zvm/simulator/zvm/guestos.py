@@ -78,11 +78,10 @@ def os_up(zvm, record):
 
 
 def console(zvm, userid, lines):
-    path = zvm.state.console_path(userid)
-    stamp = time.strftime('%H:%M:%S', time.gmtime())
-    with open(path, 'a') as f:
+    """Lines the guest writes on its console (the console spool)."""
+    with open(zvm.state.console_path(userid), 'a') as f:
         for line in lines:
-            f.write('%s %s\n' % (stamp, line))
+            f.write(line + '\n')
 
 
 def ipl_device(record):

@@ -19,7 +19,10 @@ import tarfile
 import fixtures
 from oslotest import base as oslo_base
 
+from nova_zvm.simulator import images
 from nova_zvm.simulator.zvm import guestcmd
+from nova_zvm.simulator.zvm import programs
+from nova_zvm.simulator.zvm import spool
 from nova_zvm.tests.unit.simulator.model import base as model_base
 from nova_zvm.tests.unit.simulator.zvm import base
 from nova_zvm.tests.unit.simulator.zvm import guests
@@ -122,6 +125,15 @@ class GuestOSTest(oslo_base.BaseTestCase):
                                       if not line.startswith('#')])
         rc, out = self.iucv('cat /proc/dasd/devices')
         self.assertIn('0.0.0100(ECKD)', out)
+        # What zvmsdk asks to find the root disk of a capture.
+        rc, out = self.iucv('cat /proc/cmdline | tr " " "\\n" | '
+                            'grep -a "^root=" | cut -c6-')
+        self.assertEqual((0, '/dev/disk/by-path/ccw-0.0.0100-part1\n'),
+                         (rc, out))
+        rc, out = self.iucv('readlink -f ' + out.strip())
+        self.assertEqual('/dev/dasda1\n', out)
+        rc, out = self.iucv('cat /proc/dasd/devices | grep -i "is dasda"')
+        self.assertEqual('0100', out.split()[0][4:8])
         rc, out = self.iucv('frobnicate')
         self.assertEqual(guestcmd.CMD_EXEC_ERROR, rc)
         self.assertIn('Reason code 127.', out)
@@ -233,3 +245,56 @@ class GuestOSThroughZvmsdkTest(base.ConnectorTestCase):
                          (err['overallRC'], err['modID'], err['rc'],
                           err['rs']))
         self.assertEqual('on', answers[4]['output'])
+
+
+class DeployAndBootTest(base.ConnectorTestCase):
+    """Spawn's order: create, deploy with a transport file, NICs, start."""
+
+    def setUp(self):
+        super(DeployAndBootTest, self).setUp()
+        from nova_zvm.simulator.zvm import connector  # noqa: F401
+        if (programs.handler_for('unpackdiskimage') is None or
+                not hasattr(spool, 'content_path')):
+            self.skipTest('deploy and punch: zthin.py and spool.py')
+
+    def test_guest_sees_cfgdrive_iso_only(self):
+        image = os.path.join(self.state_dir, 'img.img')
+        images.write_image(image, 'ECKD', 1000,
+                           guests.UBUNTU22 + b'rootfs\n' * 100)
+        drive = model_base.build_config_drive(
+            os.path.join(self.state_dir, 'cfgdrive.iso'))
+        other = model_base.build_config_drive(
+            os.path.join(self.state_dir, 'config.iso'))
+        net = {'ip_addr': '192.168.10.5', 'cidr': '192.168.10.0/24',
+               'gateway_addr': '192.168.10.1', 'nic_vdev': '1000'}
+        answers = self.run_calls(
+            ['image_import', ['img1', 'file://' + image,
+                              {'os_version': 'ubuntu22.04'}]],
+            ['guest_create', ['BOOT1', 1, 1024,
+                              [{'size': '1500', 'is_boot_disk': True}]]],
+            ['guest_create', ['BOOT2', 1, 1024,
+                              [{'size': '1500', 'is_boot_disk': True}]]],
+            ['guest_deploy', ['BOOT1', 'img1'],
+             {'transportfiles': drive, 'vdev': '0100'}],
+            ['guest_deploy', ['BOOT2', 'img1'],
+             {'transportfiles': other, 'vdev': '0100'}],
+            ['guest_create_network_interface',
+             ['BOOT1', 'ubuntu22.04', [net]]],
+            ['guest_start', ['BOOT1']],
+            ['guest_start', ['BOOT2']],
+            ['guest_get_info', ['BOOT1']])
+        for answer in answers:
+            self.assertNotIn('error', answer, answer)
+        st = self.zvm_state()
+        one, two = st.user('BOOT1')['guest'], st.user('BOOT2')['guest']
+        self.assertEqual('web-1', one['seen']['hostname'])
+        self.assertEqual('1b1e5f4e-0000-4000-8000-00000000abcd',
+                         one['seen']['uuid'])
+        self.assertNotIn('seen', two)
+        # zvmsdk's IUCV authorization script ran at the first boot.
+        self.assertEqual('ZCCUSER', one['iucv_authorized'])
+        netplan = one['files']['/etc/netplan/00-zvmguestconfigure-'
+                               'config.yaml']
+        self.assertIn('192.168.10.5/24', netplan)
+        self.assertEqual([], st.user('BOOT1')['reader'])
+        self.assertEqual('ubuntu22.04', answers[8]['output']['os_distro'])
