@@ -15,12 +15,14 @@
 import io
 import os
 import tarfile
+import time
 
 import fixtures
 from oslotest import base as oslo_base
 
 from nova_zvm.simulator import images
 from nova_zvm.simulator.zvm import guestcmd
+from nova_zvm.simulator.zvm import guestos
 from nova_zvm.simulator.zvm import programs
 from nova_zvm.simulator.zvm import spool
 from nova_zvm.tests.unit.simulator.model import base as model_base
@@ -298,3 +300,35 @@ class DeployAndBootTest(base.ConnectorTestCase):
         self.assertIn('192.168.10.5/24', netplan)
         self.assertEqual([], st.user('BOOT1')['reader'])
         self.assertEqual('ubuntu22.04', answers[8]['output']['os_distro'])
+
+
+class RebootResetTest(base.ConnectorTestCase):
+
+    def test_reboot_reset_pause(self):
+        answers = self.run_calls(['guest_create', ['RB1', 1, 1024, []]],
+                                 disk_pool=None)
+        self.assertNotIn('error', answers[0])
+        st = self.zvm_state()
+        with st.update_user('RB1') as record:
+            record['lines'].append('MDISK 0100 3390 1 10 VOL001 MR')
+        with open(st.disk_path('RB1', '0100'), 'wb') as f:
+            f.write(guests.RHEL9)
+        answers = self.run_calls(['guest_start', ['RB1']],
+                                 ['guest_reboot', ['RB1']])
+        self.assertNotIn('error', answers[1])
+        guest = self.zvm_state().user('RB1')['guest']
+        # Linux went down for its reboot; it is not up yet.
+        self.assertEqual(1, guest['boots'])
+        self.assertTrue(guest['reboot_pending'])
+        time.sleep(guestos.REBOOT_SECONDS + 0.5)
+        answers = self.run_calls(['guest_get_info', ['RB1']],
+                                 ['guest_reset', ['RB1']],
+                                 ['guest_pause', ['RB1']],
+                                 ['guest_get_info', ['RB1']])
+        self.assertEqual('rhel9.2', answers[0]['output']['os_distro'])
+        self.assertNotIn('error', answers[1])
+        # Up again after the reboot, then a new logon by the reset.
+        self.assertEqual(3, self.zvm_state().user('RB1')['guest']['boots'])
+        # A paused guest does not answer over IUCV: zvmsdk reports no OS.
+        self.assertEqual('', answers[3]['output']['os_distro'])
+        self.assertEqual(0, answers[3]['output']['online_cpu_num'])

@@ -233,3 +233,41 @@ class NetworkHandlersTest(oslo_base.BaseTestCase):
                           for n in parsed['vswitches'][1]['nics']])
         self.assertIn('LAN SYSTEM VSWB', network.active_nic_text(
             self.zvm.state.user('N2'), '1000'))
+
+
+class ActiveNetworkInterfaceTest(base.ConnectorTestCase):
+
+    def test_add_and_delete_on_a_running_guest(self):
+        if not HAS_SPOOL:
+            self.skipTest('vmur punch: spool.py')
+        answers = self.run_calls(['guest_create', ['ACT1', 1, 1024, []]],
+                                 disk_pool=None)
+        st = self.zvm_state()
+        with st.update_user('ACT1') as record:
+            record['lines'].append('MDISK 0100 3390 1 10 VOL001 MR')
+        with open(st.disk_path('ACT1', '0100'), 'wb') as f:
+            f.write(guests.RHEL9)
+        one = {'ip_addr': '10.0.0.5', 'cidr': '10.0.0.0/24',
+               'nic_vdev': '1000'}
+        two = {'ip_addr': '10.0.1.5', 'cidr': '10.0.1.0/24',
+               'nic_vdev': '1003'}
+        answers = self.run_calls(
+            ['guest_start', ['ACT1']],
+            ['guest_create_network_interface', ['ACT1', 'rhel9.2', [one]],
+             {'active': True}],
+            ['guest_create_network_interface', ['ACT1', 'rhel9.2', [two]],
+             {'active': True}],
+            ['guest_delete_network_interface', ['ACT1', 'rhel9.2', '1000'],
+             {'active': True}])
+        for answer in answers:
+            self.assertNotIn('error', answer, answer)
+        record = self.zvm_state().user('ACT1')
+        # The guest ran zvmguestconfigure at once: its files, and CP's
+        # active configuration, follow each call.
+        files = record['guest']['files']
+        prefix = '/etc/sysconfig/network-scripts/ifcfg-'
+        self.assertNotIn(prefix + 'enc1000', files)
+        self.assertIn('IPADDR="10.0.1.5"', files[prefix + 'enc1003'])
+        self.assertEqual(['1003'], sorted(record['active_nics']))
+        self.assertFalse(any(line.startswith('NICDEF 1000')
+                             for line in record['lines']))
