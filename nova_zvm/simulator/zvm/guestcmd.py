@@ -246,13 +246,31 @@ def reboot(zvm, record, words):
 
 
 @command('systemctl start zvmguestconfigure.service',
+         'systemctl restart zvmguestconfigure.service',
          'service zvmguestconfigure start',
          '/usr/bin/zvmguestconfigure start')
 def zvmguestconfigure(zvm, record, words):
     with zvm.state.update_user(record['userid']) as rec:
         lines = guestos.zvmguestconfigure(zvm, rec)
+        code = rec['guest']['configure_exit']
     guestos.console(zvm, record['userid'], lines)
+    if code:
+        return 1, ('Job for zvmguestconfigure.service failed because the '
+                   'control process exited with error code.\n')
     return 0, '\n'.join(lines) + '\n'
+
+
+@command('systemctl status zvmguestconfigure.service')
+def zvmguestconfigure_status(zvm, record, words):
+    code = (record.get('guest') or {}).get('configure_exit', 0)
+    state = 'SUCCESS' if code == 0 else 'FAILURE'
+    return (3 if code else 0), (
+        '* zvmguestconfigure.service - Activation engine for configuring '
+        'z/VM when it starts\n'
+        '   Active: %s\n'
+        ' Main PID: 1234 (code=exited, status=%d/%s)\n' %
+        ('failed (Result: exit-code)' if code else 'inactive (dead)',
+         code, state))
 
 
 def _dasd_names(record):

@@ -174,13 +174,45 @@ def reader_content(state, entry):
         return None
 
 
+_SCRIPT_HANDLERS = []
+
+
+def script_handler(handles, run):
+    """Let another model run some reader shell scripts in the guest.
+
+    ``handles(file_name)`` says whether it runs that ``name.sh``;
+    ``run(zvm, userid, file_name, text)`` runs it (it may update the
+    stored user record) and returns the script's exit code.
+    """
+    _SCRIPT_HANDLERS.append((handles, run))
+
+
+def _run_sh(zvm, record, fname, text):
+    for handles, run in _SCRIPT_HANDLERS:
+        if handles(fname):
+            # The handler reads and writes the stored record itself.
+            userid = record['userid']
+            zvm.state.put_user(record)
+            code = run(zvm, userid, fname, text)
+            fresh = zvm.state.user(userid)
+            record.clear()
+            record.update(fresh)
+            return code
+    run_script(_guest(record), text, {})
+    return 0
+
+
 def zvmguestconfigure(zvm, record):
-    """Pull the class X reader files; set up the config drive."""
+    """Pull the class X reader files; set up the config drive.
+
+    The exit code of the last shell script is zvmguestconfigure's (kept as
+    ``configure_exit`` for ``systemctl status``).
+    """
     lines = ['zvmguestconfigure is starting']
-    guest = _guest(record)
     transport = {}
     kept = []
-    for entry in record.get('reader', []):
+    exit_code = 0
+    for entry in list(record.get('reader', [])):
         if str(entry.get('class', '')).upper() != 'X':
             kept.append(entry)
             continue
@@ -195,14 +227,16 @@ def zvmguestconfigure(zvm, record):
         if data is None:
             continue
         if ftype.lower() == 'sh':
-            run_script(guest, data.decode('utf-8', 'replace'), {})
+            exit_code = _run_sh(zvm, record, fname,
+                                data.decode('utf-8', 'replace'))
         elif ftype.lower() == 'doscript':
-            run_doscript(guest, data)
+            run_doscript(_guest(record), data)
         elif ftype.lower() == 'iso':
             transport[fname] = data
     record['reader'] = kept
+    _guest(record)['configure_exit'] = exit_code
     lines.append('zvmguestconfigure has successfully processed the reader '
-                 'files with exit code: 0.')
+                 'files with exit code: %d.' % exit_code)
     if CONFIG_DRIVE in transport:
         lines += setup_iso(zvm, record, transport[CONFIG_DRIVE])
     return lines
@@ -336,3 +370,16 @@ def settle(zvm, userid):
         with zvm.state.update_user(userid) as record:
             record['guest'].pop('reboot_pending', None)
         boot(zvm, userid)
+
+
+def _volume_scripts():
+    # The FCP volume model (guestvol.py, another branch) runs the
+    # connector's atvol.sh/devol.sh: dispatch to it when it is there.
+    try:
+        from nova_zvm.simulator.zvm import guestvol
+    except ImportError:
+        return
+    script_handler(guestvol.handles, guestvol.run_script)
+
+
+_volume_scripts()

@@ -158,6 +158,31 @@ class GuestOSTest(oslo_base.BaseTestCase):
         rc, out = self.iucv("echo 'ping'")
         self.assertEqual(guestcmd.UNAUTHORIZED_ERROR, rc)
 
+    def test_other_models_run_their_scripts(self):
+        ran = []
+
+        def run(zvm, userid, name, text):
+            with zvm.state.update_user(userid) as record:
+                record['luns'] = {'0001': {'device': '/dev/sdb'}}
+            ran.append((userid, name, text))
+            return 3
+
+        handler = (lambda name: name == 'atvol.sh', run)
+        guestos._SCRIPT_HANDLERS.append(handler)
+        self.addCleanup(guestos._SCRIPT_HANDLERS.remove, handler)
+        guests.install_os(self.zvm, 'G1')
+        self.start()
+        guests.put_reader(self.zvm.state, 'G1', 'atvol', 'sh', b'lun="1"\n')
+        rc, out = self.iucv('systemctl restart zvmguestconfigure.service')
+        self.assertEqual(guestcmd.CMD_EXEC_ERROR, rc)
+        self.assertEqual([('G1', 'atvol.sh', 'lun="1"\n')], ran)
+        rc, out = self.iucv('systemctl status zvmguestconfigure.service')
+        self.assertIn('Main PID: 1234 (code=exited, status=3/FAILURE)', out)
+        record = self.zvm.state.user('G1')
+        # What the handler stored is kept, and the file was consumed.
+        self.assertEqual('/dev/sdb', record['luns']['0001']['device'])
+        self.assertEqual([], record['reader'])
+
     def test_cpus_are_those_of_the_logon(self):
         guests.install_os(self.zvm, 'G1')
         self.start()
