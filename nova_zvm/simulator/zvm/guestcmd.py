@@ -142,7 +142,15 @@ def _os(record):
 
 @command('echo')
 def echo(zvm, record, words):
-    return 0, ' '.join(words) + '\n'
+    if '>' in words:
+        # echo -n X > FILE (the IUCV authorization after a relocation).
+        with zvm.state.update_user(record['userid']) as rec:
+            guestos.run_script(rec.setdefault('guest', {}),
+                               ' '.join(['echo'] + [shlex.quote(w)
+                                                    for w in words]), {})
+        return 0, ''
+    return 0, ' '.join(w for w in words if w != '-n') + (
+        '' if '-n' in words[:1] else '\n')
 
 
 @command('pwd')

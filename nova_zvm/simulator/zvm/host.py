@@ -17,9 +17,10 @@ Owns the SMAPI system queries smtLayer's ``getHost general`` issues
 System_Performance_Information_Query) and ``/proc/sysinfo`` of the
 connector's own guest, which the s390x kernel fills from the machine and
 the LPAR and which getHost reads with ``open()``. There is no such file
-off s390x, so :func:`install_proc_files` maps that one path (and any path
-another module registers with :func:`proc_file`) to text the fake z/VM
-writes; every other ``open()`` is untouched.
+off s390x, so :func:`install_proc_files` maps that path (and the others
+registered with :func:`proc_file`, e.g. the reader's ``online`` file
+getVM opens) to text the fake z/VM writes; every other ``open()`` is
+untouched.
 
 The LPAR's processors and storage come from ``state.system_info()``
 (``cpus``, ``memory_mb``; optional ``cpus_standby``, ``cec_type``).
@@ -179,6 +180,15 @@ def system_performance_information_query(zvm, req):
                       'PAGING_SPACE_IN_USE=0'])
 
 
+@proc_file('/sys/bus/ccw/drivers/vmur/0.0.000c/online')
+def reader_online(zvm):
+    """The connector's virtual reader (000C) is online (getVM console)."""
+    return '1\n'
+
+
+# SSI_Query belongs to the SSI model (ssi.py, zvm-volumes branch), which
+# answers the same for a system outside any SSI cluster: remove this one
+# when both are merged.
 @smcli.api('SSI_Query')
 def ssi_query(zvm, req):
     if not zvm.state.ssi_name:

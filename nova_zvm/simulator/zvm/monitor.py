@@ -27,8 +27,8 @@ import time
 
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import host
-from nova_zvm.simulator.zvm import network
 from nova_zvm.simulator.zvm import smcli
+from nova_zvm.simulator.zvm import vswitch
 
 # What a mostly idle Linux guest looks like to the monitor.
 CPU_BUSY_SHARE = 0.02
@@ -174,7 +174,7 @@ def system_image_performance_query(zvm, req):
 @smcli.api('Virtual_Network_Vswitch_Query_Byte_Stats')
 def vswitch_byte_stats(zvm, req):
     """Traffic counters of each vswitch and of the NICs coupled to it."""
-    switches = network.vswitches(zvm)
+    switches = vswitch.vswitches(zvm)
     lines = ['vswitch count: %d' % len(switches), '']
     for number, name in enumerate(sorted(switches), 1):
         rdevs = switches[name]['rdev']
@@ -190,7 +190,7 @@ def vswitch_byte_stats(zvm, req):
                                         'bridge_fr_rx_err', 'bridge_fr_tx',
                                         'bridge_fr_tx_dsc', 'bridge_fr_tx_err',
                                         'bridge_rx', 'bridge_tx')]
-        adapters = network.adapters(zvm, name)
+        adapters = vswitch.adapters(zvm, name)
         lines.append('nic count: %d' % len(adapters))
         for owner, vdev, macid in adapters:
             record = zvm.state.user(owner)

@@ -10,12 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Virtual networking: vswitches, guest NICs, their coupling.
+"""Guests' NICs: in the directory, in the running guest, their coupling.
 
-z/VM's rules modelled here:
+z/VM's rules modelled here (vswitches and their access lists: vswitch.py):
 
-* A vswitch belongs to the system (``system.json`` ``vswitches``); who may
-  couple to it is its access list (GRANT/REVOKE).
 * A guest's NIC is a ``NICDEF <vdev> TYPE QDIO DEVICES 3`` directory
   statement (it takes three device numbers); ``NICDEF <vdev> LAN SYSTEM
   <vswitch>`` couples it at logon. Directory changes take effect at the
@@ -30,15 +28,13 @@ Answers follow smcli's printing (smcliVirtual.c) where zvmsdk parses them.
 
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import smcli
+from nova_zvm.simulator.zvm import vswitch
 
-MAC_PREFIX = '02:00:00'
 NIC_DEVICES = 3
 
 # SMAPI return/reason codes zvmsdk checks (smtclient's *_exception maps).
-VSWITCH_NOT_FOUND = (212, 40)
 NOT_CONNECTED_DM = (212, 32)
 NOT_AUTHORIZED = (212, 8)    # plausible: zvmsdk maps 212/8 to a conflict
-VSWITCH_EXISTS = (212, 36)   # plausible code for "already defined"
 DEVICE_IN_USE_DM = (404, 12)
 NIC_NOT_FOUND_DM = (404, 8)
 DEVICE_IN_USE = (204, 4)
@@ -50,10 +46,6 @@ NOT_ACTIVE = (200, 12)
 
 def _error(code, text):
     return smcli.SMAPIError(code[0], code[1], text)
-
-
-def vswitches(zvm):
-    return zvm.state.system_info().get('vswitches', {})
 
 
 def nicdefs(record):
@@ -94,21 +86,11 @@ def _used_devices(record):
     return used
 
 
-def _mac(macid):
-    macid = macid.upper().zfill(6)
-    return '%s:%s:%s:%s' % (MAC_PREFIX, macid[0:2], macid[2:4], macid[4:6])
-
-
 def _new_macid(zvm):
     with zvm.state.update_system() as info:
         n = info.get('next_macid', 1)
         info['next_macid'] = n + 1
     return '%06X' % n
-
-
-def granted(zvm, vswitch, userid):
-    vsw = vswitches(zvm).get(vswitch.upper())
-    return bool(vsw) and userid.upper() in vsw.get('grants', {})
 
 
 def logon(zvm, userid):
@@ -119,7 +101,7 @@ def logon(zvm, userid):
         active = {}
         for vdev, nic in sorted(nicdefs(record).items()):
             vsw = nic['vswitch']
-            if vsw and not granted(zvm, vsw, userid):
+            if vsw and not vswitch.granted(zvm, vsw, userid):
                 # CP leaves the NIC uncoupled (not authorized).
                 vsw = None
             active[vdev] = {'macid': nic['macid'] or _new_macid(zvm),
@@ -132,150 +114,6 @@ def _active_guest(zvm, userid):
     if not directory.logged_on_here(zvm, record):
         raise _error(NOT_ACTIVE, 'Image %s not active' % userid)
     return record
-
-
-# -- vswitches ----------------------------------------------------------------
-
-@smcli.api('Virtual_Network_Vswitch_Create_Extended')
-def vswitch_create(zvm, req):
-    name = req.keys['SWITCH_NAME'].upper()
-    with zvm.state.update_system() as info:
-        switches = info.setdefault('vswitches', {})
-        if name in switches:
-            raise _error(VSWITCH_EXISTS, 'vswitch %s exists' % name)
-        rdev = req.keys.get('REAL_DEVICE_ADDRESS', '').strip("'")
-        switches[name] = {
-            'rdev': rdev.upper().split(),
-            'controller': req.keys.get('CONTROLLER_NAME', '*'),
-            'connection': req.keys.get('CONNECTION_VALUE', 'CONNECT'),
-            'queue_mem': req.keys.get('QUEUE_MEMORY_LIMIT', '8'),
-            'transport': req.keys.get('TRANSPORT_TYPE', 'ETHERNET'),
-            'vlan': req.keys.get('VLAN_ID', 'UNAWARE').upper(),
-            'port_type': req.keys.get('PORT_TYPE', 'ACCESS'),
-            'native_vid': req.keys.get('NATIVE_VLANID', '1'),
-            'gvrp': req.keys.get('GVRP_VALUE', 'GVRP'),
-            'routing': req.keys.get('ROUTING_VALUE', 'NONROUTER'),
-            'grants': {}}
-    return ''
-
-
-@smcli.api('Virtual_Network_Vswitch_Delete_Extended')
-def vswitch_delete(zvm, req):
-    name = req.keys['SWITCH_NAME'].upper()
-    with zvm.state.update_system() as info:
-        if info.setdefault('vswitches', {}).pop(name, None) is None:
-            raise _error(VSWITCH_NOT_FOUND, 'vswitch %s not found' % name)
-    return ''
-
-
-@smcli.api('Virtual_Network_Vswitch_Set_Extended')
-def vswitch_set(zvm, req):
-    name = req.keys['SWITCH_NAME'].upper()
-    with zvm.state.update_system() as info:
-        vsw = info.setdefault('vswitches', {}).get(name)
-        if vsw is None:
-            raise _error(VSWITCH_NOT_FOUND, 'vswitch %s not found' % name)
-        grants = vsw.setdefault('grants', {})
-        for key, value in req.key_list:
-            if key == 'GRANT_USERID':
-                grants.setdefault(value.upper(), {'vlans': []})
-            elif key == 'REVOKE_USERID':
-                grants.pop(value.upper(), None)
-            elif key == 'USER_VLAN_ID':
-                if vsw['vlan'] == 'UNAWARE':
-                    # CP: VLAN IDs on a VLAN UNAWARE vswitch.
-                    raise smcli.SMAPIError(396, 2846, 'vswitch %s is VLAN '
-                                                      'UNAWARE' % name)
-                user = req.keys.get('GRANT_USERID', '').upper()
-                grants.setdefault(user, {'vlans': []})['vlans'] = [value]
-            elif key != 'SWITCH_NAME' and key != 'PERSIST':
-                vsw[key.lower()] = value.strip("'")
-    return ''
-
-
-def adapters(zvm, vswitch):
-    """(owner, vdev, macid) of the NICs coupled to ``vswitch`` now."""
-    found = []
-    for userid in zvm.state.userids():
-        record = zvm.state.user(userid)
-        if record is None or not directory.logged_on_here(zvm, record):
-            continue
-        for vdev, nic in sorted(record.get('active_nics', {}).items()):
-            if nic.get('vswitch') == vswitch:
-                found.append((userid, vdev, nic['macid']))
-    return found
-
-
-@smcli.api('Virtual_Network_Vswitch_Query')
-def vswitch_query(zvm, req):
-    wanted = req.opt('s', '*').upper()
-    switches = vswitches(zvm)
-    names = sorted(switches) if wanted == '*' else [wanted]
-    if not names or any(n not in switches for n in names):
-        raise _error(VSWITCH_NOT_FOUND, 'no vswitch %s' % wanted)
-    out = []
-    for name in names:
-        vsw = switches[name]
-        out.append('VSWITCH:  Name: %s\n'
-                   '  Transport type: %s\n'
-                   '  Port type: %s\n'
-                   '  Queue memory limit: %s\n'
-                   '  Routing value: %s\n'
-                   '  VLAN ID: %s\n'
-                   '  Native VLAN ID: %s\n'
-                   '  MAC ID: 000000000000\n'
-                   '  GVRP request attributes: %s\n'
-                   '  GVRP enabled attributes: %s\n'
-                   '  Switch status: Virtual switch defined\n'
-                   '  Devices:' %
-                   (name, vsw['transport'], vsw['port_type'],
-                    vsw['queue_mem'], vsw['routing'], vsw['vlan'],
-                    vsw['native_vid'], vsw['gvrp'], vsw['gvrp']))
-        for rdev in vsw['rdev']:
-            out.append('    Real device: %s' % rdev)
-    return '\n'.join(out)
-
-
-@smcli.api('Virtual_Network_Vswitch_Query_Extended')
-def vswitch_query_extended(zvm, req):
-    name = req.keys.get('SWITCH_NAME', '').upper()
-    vsw = vswitches(zvm).get(name)
-    if vsw is None:
-        raise _error(VSWITCH_NOT_FOUND, 'vswitch %s not found' % name)
-    basic = [('switch_name', name), ('transport_type', vsw['transport']),
-             ('port_type', vsw['port_type']),
-             ('queue_memory_limit', vsw['queue_mem']),
-             ('routing_value', vsw['routing']),
-             ('vlan_awareness',
-              'UNAWARE' if vsw['vlan'] == 'UNAWARE' else 'AWARE'),
-             ('vlan_id', vsw['vlan'] if vsw['vlan'] != 'UNAWARE' else '0'),
-             ('native_vlan_id', vsw['native_vid']),
-             ('mac_address', '02-00-00-00-00-00'),
-             ('gvrp_request_attribute', vsw['gvrp']),
-             ('gvrp_enabled_attribute', vsw['gvrp']),
-             ('switch_status', '8' if vsw['rdev'] else '1'),
-             ('link_ag', 'NO'), ('lag_interval', '0'), ('lag_group', '(NONE)'),
-             ('IP_timeout', '5'), ('switch_type', 'QDIO'),
-             ('isolation_status', 'OFF'), ('MAC_protect', 'UNSPECIFIED'),
-             ('user_port_based', 'USERBASED'), ('VLAN_counters', 'E'),
-             ('vepa_status', 'OFF'), ('spg_scope', 'NONE')]
-    lines = [' %s: %s' % kv for kv in basic]
-    for rdev in vsw['rdev']:
-        lines += ['real_device_address: %s' % rdev,
-                  'virtual_device_address: 0600',
-                  'controller_name: DTCVSW1', 'port_name: (NONE)',
-                  'device_status: 1', 'device_error_status 0']
-    for port, (user, grant) in enumerate(sorted(vsw['grants'].items())):
-        vlans = grant.get('vlans') or ['1']
-        lines += ['port_num: %04d' % (port + 1), 'grant_userid: %s' % user,
-                  'promiscuous_mode: NOPROM', 'osd_sim: NOOSDSIM',
-                  'vlan_count: %d' % len(vlans)]
-        lines += ['user_vlan_id: %s' % v for v in vlans]
-    for owner, vdev, macid in adapters(zvm, name):
-        lines += ['adapter_owner: %s' % owner, 'adapter_vdev: %s' % vdev,
-                  'adapter_macaddr: %s' % _mac(macid).replace(':', '-'),
-                  'adapter_type: QDIO']
-    return '\n'.join(lines)
 
 
 # -- NICs in the directory ----------------------------------------------------
@@ -365,11 +203,12 @@ def adapter_connect(zvm, req):
         nic = record.get('active_nics', {}).get(vdev)
         if nic is None:
             raise _error(DEVICE_NOT_FOUND, 'device %s not found' % vdev)
-        if name not in vswitches(zvm):
-            raise _error(VSWITCH_NOT_FOUND, 'vswitch %s not found' % name)
+        if name not in vswitch.vswitches(zvm):
+            raise _error(vswitch.VSWITCH_NOT_FOUND,
+                         'vswitch %s not found' % name)
         if nic.get('vswitch'):
             raise _error(ALREADY_CONNECTED, 'device %s connected' % vdev)
-        if not granted(zvm, name, req.target):
+        if not vswitch.granted(zvm, name, req.target):
             raise _error(NOT_AUTHORIZED, '%s not authorized for %s' %
                          (req.target, name))
         nic['vswitch'] = name
@@ -390,6 +229,29 @@ def adapter_disconnect(zvm, req):
         nic['vswitch'] = None
         zvm.state.put_user(record)
     return ''
+
+
+@smcli.api('Virtual_Network_Adapter_Query_Extended')
+def adapter_query_extended(zvm, req):
+    """The running guest's NICs (zvmsdk: get_adapters_info, register)."""
+    record = _active_guest(zvm, req.target)
+    wanted = req.keys.get('IMAGE_DEVICE_NUMBER', '*').strip("'").upper()
+    nics = sorted(record.get('active_nics', {}).items())
+    if wanted != '*':
+        nics = [(v, n) for v, n in nics if v == wanted.zfill(4)]
+    lines = ['adapter_count=%d' % len(nics)]
+    for vdev, nic in nics:
+        lines += ['adapter_address=%s' % vdev, 'port_type=QDIO',
+                  'adapter_devices=%d' % NIC_DEVICES,
+                  # Status codes are a plausible reading: 02 coupled and
+                  # active, 01 defined but not coupled.
+                  'adapter_status=%s' % ('02' if nic['vswitch'] else '01')]
+        if nic['vswitch']:
+            # An uncoupled NIC has no LAN: no owner, no name.
+            lines += ['lan_owner=SYSTEM', 'lan_name=%s' % nic['vswitch']]
+        macaddr = vswitch.mac(nic['macid']).replace(':', '')
+        lines += ['mac_address=%s' % macaddr, 'adapter_info_end']
+    return '\n'.join(lines)
 
 
 def active_nic_text(record, vdev):

@@ -139,6 +139,10 @@ class GuestOSTest(oslo_base.BaseTestCase):
         rc, out = self.iucv('frobnicate')
         self.assertEqual(guestcmd.CMD_EXEC_ERROR, rc)
         self.assertIn('Reason code 127.', out)
+        # What the destination's connector runs after a relocation.
+        self.iucv('echo -n ZCCB > /etc/iucv_authorized_userid\n')
+        self.assertEqual('ZCCB', self.guest()['iucv_authorized'])
+        self.assertEqual(guestcmd.UNAUTHORIZED_ERROR, self.iucv('pwd')[0])
 
     def test_reader_scripts_run_at_boot(self):
         guests.install_os(self.zvm, 'G1')
@@ -167,15 +171,15 @@ class GuestOSTest(oslo_base.BaseTestCase):
             ran.append((userid, name, text))
             return 3
 
-        handler = (lambda name: name == 'atvol.sh', run)
+        handler = (lambda name: name == 'probe.sh', run)
         guestos._SCRIPT_HANDLERS.append(handler)
         self.addCleanup(guestos._SCRIPT_HANDLERS.remove, handler)
         guests.install_os(self.zvm, 'G1')
         self.start()
-        guests.put_reader(self.zvm.state, 'G1', 'atvol', 'sh', b'lun="1"\n')
+        guests.put_reader(self.zvm.state, 'G1', 'probe', 'sh', b'lun="1"\n')
         rc, out = self.iucv('systemctl restart zvmguestconfigure.service')
         self.assertEqual(guestcmd.CMD_EXEC_ERROR, rc)
-        self.assertEqual([('G1', 'atvol.sh', 'lun="1"\n')], ran)
+        self.assertEqual([('G1', 'probe.sh', 'lun="1"\n')], ran)
         rc, out = self.iucv('systemctl status zvmguestconfigure.service')
         self.assertIn('Main PID: 1234 (code=exited, status=3/FAILURE)', out)
         record = self.zvm.state.user('G1')

@@ -35,6 +35,7 @@ class HostThroughZvmsdkTest(base.ConnectorTestCase):
             ['host_get_info'],
             ['guest_inspect_stats', [['MON1', 'MON2']]],
             ['guest_inspect_stats', ['MON2']],
+            ['guest_get_info', ['MON2']],
             ['guest_delete', ['MON2']],
             disk_pool=None, cpus=8, memory_mb=32768)
         for answer in answers:
@@ -58,6 +59,11 @@ class HostThroughZvmsdkTest(base.ConnectorTestCase):
         self.assertEqual(64 * 1024 * 1024, stats['MON1']['max_mem_kb'])
         self.assertEqual(1024 * 1024, stats['MON1']['used_mem_kb'])
         self.assertEqual({}, answers[7]['output'])
+        # A stopped guest: what its directory entry says.
+        self.assertEqual({'power_state': 'off', 'max_mem_kb': 64 * 1024 * 1024,
+                          'mem_kb': 0, 'num_cpu': 1, 'cpu_time_us': 0,
+                          'online_cpu_num': 0, 'os_distro': '',
+                          'kernel_info': ''}, answers[8]['output'])
         lists = self.zvm_state().system_info()['namelists']
         # zvmsdk's name list holds its guests; the deleted one left it.
         members = [m for names in lists.values() for m in names]

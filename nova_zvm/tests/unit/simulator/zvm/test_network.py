@@ -234,6 +234,31 @@ class NetworkHandlersTest(oslo_base.BaseTestCase):
         self.assertIn('LAN SYSTEM VSWB', network.active_nic_text(
             self.zvm.state.user('N2'), '1000'))
 
+    def test_adapter_query_of_the_running_guest(self):
+        guests.smcli(self.zvm, 'Virtual_Network_Vswitch_Create_Extended',
+                     '-k', 'switch_name=VSWB')
+        guests.smcli(self.zvm, 'Virtual_Network_Vswitch_Set_Extended',
+                     '-k', 'switch_name=VSWB', '-k', 'grant_userid=N3')
+        guests.define_guest(self.zvm, 'N3', extra=[
+            'NICDEF 1000 TYPE QDIO DEVICES 3 MACID 0A0B0C',
+            'NICDEF 1000 LAN SYSTEM VSWB',
+            'NICDEF 2000 TYPE QDIO DEVICES 3'])
+        query = ['Virtual_Network_Adapter_Query_Extended', '-T', 'N3',
+                 '-k', "'image_device_number=*'"]
+        rc, out = guests.smcli(self.zvm, *query)
+        # Not logged on: no active configuration to query.
+        self.assertTrue(out.startswith('8 200 12'), out)
+        guests.smcli(self.zvm, 'Image_Activate', '-T', 'N3')
+        rc, out = guests.smcli(self.zvm, *query)
+        self.assertEqual(0, rc, out)
+        lines = out.splitlines()[1:]
+        self.assertEqual('adapter_count=2', lines[0])
+        self.assertIn('lan_name=VSWB', lines)
+        self.assertIn('mac_address=0200000A0B0C', lines)
+        self.assertEqual(2, lines.count('adapter_info_end'))
+        self.assertEqual(1, len([line for line in lines
+                                 if line.startswith('lan_name=')]))
+
 
 class ActiveNetworkInterfaceTest(base.ConnectorTestCase):
 
