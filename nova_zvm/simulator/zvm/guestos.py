@@ -144,7 +144,10 @@ def boot(zvm, userid):
         guest['booted_at'] = record.get('logon_time')
         guest['boots'] = guest.get('boots', 0) + 1
         guest['os'] = release
-        guest['cpus'] = monitor.directory_cpus(record) or ['00']
+        if guest.get('cpus_logon') != record.get('logon_time'):
+            # A re-IPL (reboot) keeps the CPUs of the logon.
+            guest['cpus'] = monitor.directory_cpus(record) or ['00']
+            guest['cpus_logon'] = record.get('logon_time')
         lines.append('Linux version %s (s390x)' % kernel(guest))
         lines += zvmguestconfigure(zvm, record)
         lines.append('%s login:' % hostname(record))

@@ -195,6 +195,14 @@ class GuestOSTest(oslo_base.BaseTestCase):
         rc, out = self.iucv('lscpu --parse=ADDRESS')
         self.assertEqual(2, len([line for line in out.splitlines()
                                  if not line.startswith('#')]))
+        # A reboot is no new logon: still the same CPUs.
+        self.useFixture(fixtures.MockPatchObject(guestos, 'REBOOT_SECONDS',
+                                                 0))
+        self.assertEqual(0, self.iucv('shutdown -r now')[0])
+        rc, out = self.iucv('lscpu --parse=ADDRESS')
+        self.assertEqual(2, self.guest()['boots'])
+        self.assertEqual(2, len([line for line in out.splitlines()
+                                 if not line.startswith('#')]))
 
     def test_signal_shutdown(self):
         guests.install_os(self.zvm, 'G1')
