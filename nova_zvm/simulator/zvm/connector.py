@@ -46,7 +46,11 @@ from nova_zvm.simulator.zvm import definition  # noqa: F401
 from nova_zvm.simulator.zvm import directory  # noqa: F401
 from nova_zvm.simulator.zvm import disktools  # noqa: F401
 from nova_zvm.simulator.zvm import fcp  # noqa: F401
+from nova_zvm.simulator.zvm import guestcmd  # noqa: F401
 from nova_zvm.simulator.zvm import guestos  # noqa: F401
+from nova_zvm.simulator.zvm import host  # noqa: F401
+from nova_zvm.simulator.zvm import monitor  # noqa: F401
+from nova_zvm.simulator.zvm import network  # noqa: F401
 from nova_zvm.simulator.zvm import smcli  # noqa: F401
 from nova_zvm.simulator.zvm import spool  # noqa: F401
 from nova_zvm.simulator.zvm import ssi  # noqa: F401

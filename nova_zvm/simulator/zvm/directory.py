@@ -119,6 +119,11 @@ def image_deactivate(zvm, req):
             raise smcli.SMAPIError(400, 4, 'Image not defined')
         if not logged_on_here(zvm, record):
             raise smcli.SMAPIError(200, 12, 'Image not active')
+        force = (req.opt('f') or '').upper() == 'IMMED'
+        if not force and not zvm.signal_shutdown(record):
+            # Without a force time CP signals shutdown: a guest that
+            # ignores it stays logged on (for now).
+            return ''
         record['logged_on'] = None
         record['paused'] = False
         record['logon_time'] = None

@@ -27,6 +27,7 @@ import time
 from nova_zvm.simulator.zvm import dasd
 from nova_zvm.simulator.zvm import fcp
 from nova_zvm.simulator.zvm import guestos
+from nova_zvm.simulator.zvm import network
 from nova_zvm.simulator.zvm import programs
 from nova_zvm.simulator.zvm import spool
 from nova_zvm.simulator.zvm import ssi
@@ -104,7 +105,13 @@ class FakeZVM(object):
     def ipl(self, userid):
         """A guest was logged on: its operating system boots."""
         fcp.attach_dedicated(self, userid)
+        # CP defines the directory's NICs and couples them at logon.
+        network.logon(self, userid)
         guestos.boot(self, userid)
+
+    def signal_shutdown(self, record):
+        """CP's SIGNAL SHUTDOWN to a guest: True if it goes now."""
+        return guestos.signal_shutdown(self, record)
 
     # -- running a program ----------------------------------------------------
 

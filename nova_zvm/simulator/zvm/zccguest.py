@@ -25,48 +25,21 @@ fact from ``os.uname()``:
   ``shutil.copyfile``.
 
 They are the simulator's second seam: each of those three modules gets an
-``open`` (and changeVM an ``os``/``shutil``, getHost an ``os``) that maps
-exactly these paths to files under the state directory; every other path
-and function is the real one.
+``open`` (and changeVM an ``os``/``shutil``, getHost an ``os``) that
+answers exactly these paths: the kernel files with the text host.py
+writes for them, setupDisk from a copy under the state directory; every
+other path and function is the real one.
 """
 
 import builtins
+import io
 import os
 import shutil
 import types
 
-SYSINFO = '/proc/sysinfo'
-READER_ONLINE = '/sys/bus/ccw/drivers/vmur/0.0.000c/online'
+from nova_zvm.simulator.zvm import host
+
 SETUP_DISK = '/var/lib/zvmsdk/setupDisk'
-
-SYSINFO_TEXT = """Manufacturer:         IBM
-Type:                 3931
-Model:                704              A01
-Sequence Code:        00000000000A1B2C
-Plant:                02
-LPAR Number:          1
-LPAR Characteristics: Shared
-LPAR Name:            %(lpar)s
-LPAR CPUs Total:      %(cpus)d
-LPAR CPUs Configured: %(cpus)d
-LPAR CPUs Standby:    0
-LPAR CPUs Reserved:   0
-LPAR CPUs Dedicated:  0
-LPAR CPUs Shared:     %(cpus)d
-
-VM00 Name:            %(zcc)s
-VM00 Control Program: z/VM    7.3.0
-VM00 Adjustment:      1000
-VM00 CPUs Total:      4
-VM00 CPUs Configured: 4
-"""
-
-
-def write_sysinfo(zvm, path):
-    info = zvm.state.system_info()
-    with open(path, 'w') as f:
-        f.write(SYSINFO_TEXT % {'lpar': info['name'], 'cpus': info['cpus'],
-                                'zcc': info['zcc_userid']})
 
 
 def _uname():
@@ -81,12 +54,8 @@ class GuestFiles(object):
     def __init__(self, zvm, root):
         import zvmsdk
         os.makedirs(root, exist_ok=True)
-        self.paths = {SYSINFO: os.path.join(root, 'sysinfo'),
-                      READER_ONLINE: os.path.join(root, 'vmur-online'),
-                      SETUP_DISK: os.path.join(root, 'setupDisk')}
-        write_sysinfo(zvm, self.paths[SYSINFO])
-        with open(self.paths[READER_ONLINE], 'w') as f:
-            f.write('1\n')
+        self.zvm = zvm
+        self.paths = {SETUP_DISK: os.path.join(root, 'setupDisk')}
         shipped = os.path.join(os.path.dirname(os.path.dirname(
             os.path.abspath(zvmsdk.__file__))), 'var', 'lib', 'zvmsdk',
             'setupDisk')
@@ -96,6 +65,10 @@ class GuestFiles(object):
         return self.paths.get(path, path)
 
     def open(self, file, *args, **kwargs):
+        # Kernel files (host.py) are written by the fake z/VM when read.
+        text = host.proc_file_text(self.zvm, file)
+        if text is not None:
+            return io.StringIO(text)
         return builtins.open(self.map(file), *args, **kwargs)
 
     def os_module(self, uname=False):
