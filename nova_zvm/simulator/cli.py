@@ -139,6 +139,9 @@ def build_parser():
                    help='sizes of the disk pool volumes, comma separated, '
                    'in cylinders (ECKD) or blocks (FBA); a minidisk must '
                    'fit on one volume')
+    p.add_argument('--time-scale', type=float, default=1.0,
+                   help="how long z/VM's waits (soft stop, polling) take, "
+                   "as a fraction of the real time (tests: 0.01)")
     p.add_argument('--zvm-latency', action='append', default=[],
                    metavar='NAME=SECONDS',
                    help="seconds a z/VM program or SMAPI API costs, e.g. "
@@ -307,7 +310,7 @@ def _build_zvm_backend(args):
         pool_volumes=_pool_volumes(args), user_profile=args.user_profile,
         fcp_devices=args.fcp_devices, ssi_name=args.ssi_name,
         ssi_member=args.ssi_member, ssi_dir=args.ssi_dir,
-        latency=_zvm_latency(args),
+        latency=_zvm_latency(args), time_scale=args.time_scale,
         max_concurrent_deploy_capture=args.max_concurrent_deploy_capture)
     backend = inventory.Inventory(built)
     _preload(backend, args.guests)

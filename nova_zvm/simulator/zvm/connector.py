@@ -21,8 +21,11 @@ start do, inside this process and under a state directory:
   and ``IUCV_AUTH_USERID_PATH``) are moved under the state directory: the
   only assignments to zvmsdk attributes the simulator makes;
 * the fake z/VM's ``sudo`` goes first on PATH (the seam: sudo.py);
-* smtLayer.getHost reads the connector guest's ``/proc/sysinfo`` and
-  machine type from the fake (the other seam: zccguest.py);
+* smtLayer reads the connector guest's own files (/proc/sysinfo...)
+  from the fake (zccguest.py);
+* zvmsdk's scp of a remote host is answered by remote.py (installed by
+  the simulator's start, before it drops root);
+* z/VM's waits can be compressed for tests (clock.py).
 * ``zvmsdk.api.SDKAPI()`` is built, which builds smtclient, vmops,
   imageops, networkops, volumeop (it syncs the FCP database with z/VM),
   monitor and the sqlite databases, as on a real connector.
@@ -33,6 +36,7 @@ process (SSI members are separate processes).
 
 import os
 
+from nova_zvm.simulator.zvm import clock
 from nova_zvm.simulator.zvm import state as zvm_state
 from nova_zvm.simulator.zvm import sudo
 from nova_zvm.simulator.zvm import system as zvm_system
@@ -115,7 +119,7 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
           memory_mb=65536, disk_pool='ECKD:POOL1', pool_volumes=None,
           user_profile='OSDFLT', fcp_devices=None, ssi_name=None,
           ssi_member=None, ssi_dir=None, latency=None,
-          max_concurrent_deploy_capture=20):
+          max_concurrent_deploy_capture=20, time_scale=1.0):
     """Build the connector of this process; returns a :class:`Connector`."""
     global _BUILT
     if _BUILT is not None:
@@ -150,6 +154,7 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     constants.IUCV_AUTH_USERID_PATH = os.path.join(
         connector_dir, 'iucv_authorized_userid')
     zccguest.install(zvm, system_dir)
+    clock.install(time_scale)
     from zvmsdk import api
     _BUILT = Connector(api.SDKAPI(), zvm, server, connector_dir)
     return _BUILT

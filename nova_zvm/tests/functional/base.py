@@ -166,6 +166,11 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
 
     def start_simulator(self, host, **options):
         opts = dict(self.SIMULATOR_OPTIONS)
+        opts.setdefault('backend', os.environ.get('NOVA_ZVM_SIM_BACKEND'))
+        # z/VM's own waits (a soft stop's 15 s...) at 1/100 of real time.
+        opts.setdefault('time_scale', 0.01)
+        if os.environ.get('NOVA_ZVM_SIM_LOGDIR'):
+            opts.setdefault('log_file', os.path.join(os.environ['NOVA_ZVM_SIM_LOGDIR'], host + '.log'))
         opts.setdefault('zvm_host', host.upper().replace('-', '')[:8])
         opts.update(options)
         state_dir = os.path.join(self.tmp, 'sim-%s' % host)
