@@ -275,8 +275,52 @@ connector has no API for it, so set it here beforehand.
 """),
 ]
 
+# Files the connector reads and writes (connector_files.py).
+file_opts = [
+    cfg.StrOpt('connector_file_access',
+               default='remote',
+               choices=[
+                   ('remote', "The connector copies files from and to this "
+                    "host with scp as ``remote_host`` (Nova's in-tree "
+                    "driver's way)."),
+                   ('shared', 'The connector runs on this machine and '
+                    'reads and writes the files in ``image_tmp_path`` '
+                    'directly, through ``connector_group``.'),
+               ],
+               help="""
+How the z/VM Cloud Connector reaches the files nova-compute hands it: the
+config drive of a new guest (``guest_deploy``), an image to import
+(``image_import``) and a snapshot or migration image it exports
+(``image_export``).
+
+``remote`` (the default, as with Nova's in-tree driver): the connector copies
+each file with scp from or to ``remote_host``, so the connector's user needs
+key-based ssh access to nova-compute's user on this host. The files stay
+readable by nova-compute's user only (mode 0600: the config drive holds the
+admin password and user data).
+
+``shared``: nova-compute and the connector run on the same Linux guest, the
+connector as its own user (``zvmsdk``); the files are made readable (the
+export targets writable) by ``connector_group`` and never by others.
+"""),
+    cfg.StrOpt('remote_host',
+               help="""
+``<user>@<address>`` the connector copies files from and to, with
+``connector_file_access = remote``. The default is nova-compute's own user at
+``[DEFAULT] my_ip``, as Nova's in-tree driver does.
+"""),
+    cfg.StrOpt('connector_group',
+               help="""
+With ``connector_file_access = shared``: the group the connector's user
+belongs to. Files the connector must read or write are given this group
+(modes 0640 and 0660, their folder 0750) and are never readable by others.
+nova-compute's user must be a member of the group (or root); checked at
+start-up.
+"""),
+]
+
 # Volumes and live migration (volume.py, live_migration.py).
-ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts + live_migration_opts
+ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts + live_migration_opts + file_opts
 
 
 def register_opts(conf):

@@ -125,6 +125,24 @@ def build_parser():
     p.add_argument('--disk-pool-size', type=_positive_int,
                    help='size of the disk pool in cylinders (ECKD) or '
                    '512-byte blocks (FBA); model default if omitted')
+    p.add_argument('--backend', choices=('zvmsdk', 'model'),
+                   default='model',
+                   help="zvmsdk: the connector's real code over the fake "
+                   "z/VM; model: the former hand-written model")
+    p.add_argument('--connector-user',
+                   help="run the connector as this user, as zvmsdk's "
+                   "sdkserver does (needs root; created if missing)")
+    p.add_argument('--user-profile', type=_userid, default='OSDFLT',
+                   help="the directory profile guests include (zvmsdk's "
+                   "[zvm] user_profile); other names do not exist")
+    p.add_argument('--pool-volumes',
+                   help='sizes of the disk pool volumes, comma separated, '
+                   'in cylinders (ECKD) or blocks (FBA); a minidisk must '
+                   'fit on one volume')
+    p.add_argument('--zvm-latency', action='append', default=[],
+                   metavar='NAME=SECONDS',
+                   help="seconds a z/VM program or SMAPI API costs, e.g. "
+                   "Image_Activate=2 or '*=0.01' (repeatable)")
     p.add_argument('--fcp-devices',
                    help='FCP devices of the host, e.g. 1a00-1a07;1b00-1b07')
     p.add_argument('--ssi-name', help='SSI cluster name')
@@ -235,6 +253,67 @@ def _build_model(args):
     return hypervisor
 
 
+def _pool_volumes(args):
+    """Volume sizes from --pool-volumes, or --disk-pool-size split up."""
+    from nova_zvm.simulator.zvm import dasd
+    if args.pool_volumes:
+        try:
+            return [int(v) for v in args.pool_volumes.split(',')]
+        except ValueError:
+            raise UsageError('--pool-volumes takes sizes separated by ,')
+    if not args.disk_pool_size:
+        return None
+    per = dasd.DEFAULT_VOLUME_SIZE[dasd.pool_type(
+        args.disk_pool.partition(':')[0])]
+    sizes = [per] * (args.disk_pool_size // per)
+    if args.disk_pool_size % per:
+        sizes.append(args.disk_pool_size % per)
+    return sizes
+
+
+def _zvm_latency(args):
+    latency = {}
+    for text in args.zvm_latency:
+        name, _, seconds = text.partition('=')
+        try:
+            latency[name] = float(seconds)
+        except ValueError:
+            raise UsageError('--zvm-latency takes NAME=SECONDS: %r' % text)
+    return latency
+
+
+def _become_connector(args):
+    """The remote host's scp, then the connector's own user.
+
+    Before any thread starts: the scp helper is a forked process that
+    keeps root.
+    """
+    from nova_zvm.simulator.zvm import connector_user
+    from nova_zvm.simulator.zvm import remote
+    remote.install()
+    if args.connector_user:
+        try:
+            connector_user.become(args.connector_user, args.state_dir)
+        except connector_user.ConnectorUserError as e:
+            raise UsageError(str(e))
+
+
+def _build_zvm_backend(args):
+    from nova_zvm.simulator.zvm import connector
+    from nova_zvm.simulator.zvm import inventory
+    built = connector.build(
+        args.state_dir, system=args.zvm_host, zcc_userid=args.zcc_userid,
+        cpus=args.cpus, memory_mb=args.memory_mb, disk_pool=args.disk_pool,
+        pool_volumes=_pool_volumes(args), user_profile=args.user_profile,
+        fcp_devices=args.fcp_devices, ssi_name=args.ssi_name,
+        ssi_member=args.ssi_member, ssi_dir=args.ssi_dir,
+        latency=_zvm_latency(args),
+        max_concurrent_deploy_capture=args.max_concurrent_deploy_capture)
+    backend = inventory.Inventory(built)
+    _preload(backend, args.guests)
+    return backend
+
+
 def build_simulator(args, rules, latency, context):
     """The Simulator for parsed, checked args (not started yet)."""
     from nova_zvm.simulator import auth
@@ -250,7 +329,10 @@ def build_simulator(args, rules, latency, context):
                        args.token_validation_period)
     except (ValueError, OSError) as e:
         raise UsageError(str(e))
-    hypervisor = _build_model(args)
+    if args.backend == 'zvmsdk':
+        hypervisor = _build_zvm_backend(args)
+    else:
+        hypervisor = _build_model(args)
     try:
         return server.Simulator(hypervisor, args.host, args.port, context,
                                 rules, latency, args.keepalive_timeout)
@@ -294,6 +376,8 @@ def main(argv=None):
             raise UsageError('cannot create --state-dir: %s' % e)
         args.state_dir = os.path.abspath(args.state_dir)
         _setup_logging(args)
+        if args.backend == 'zvmsdk':
+            _become_connector(args)
         sim = build_simulator(args, rules, latency, context)
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)

@@ -21,6 +21,8 @@ start do, inside this process and under a state directory:
   and ``IUCV_AUTH_USERID_PATH``) are moved under the state directory: the
   only assignments to zvmsdk attributes the simulator makes;
 * the fake z/VM's ``sudo`` goes first on PATH (the seam: sudo.py);
+* smtLayer.getHost reads the connector guest's ``/proc/sysinfo`` and
+  machine type from the fake (the other seam: zccguest.py);
 * ``zvmsdk.api.SDKAPI()`` is built, which builds smtclient, vmops,
   imageops, networkops, volumeop (it syncs the FCP database with z/VM),
   monitor and the sqlite databases, as on a real connector.
@@ -30,34 +32,31 @@ process (SSI members are separate processes).
 """
 
 import os
-import tempfile
 
 from nova_zvm.simulator.zvm import state as zvm_state
 from nova_zvm.simulator.zvm import sudo
 from nova_zvm.simulator.zvm import system as zvm_system
+from nova_zvm.simulator.zvm import zccguest
 
 # The programs' handlers register themselves on import.
+from nova_zvm.simulator.zvm import console  # noqa: F401
 from nova_zvm.simulator.zvm import cp  # noqa: F401
 from nova_zvm.simulator.zvm import dasd  # noqa: F401
+from nova_zvm.simulator.zvm import definition  # noqa: F401
 from nova_zvm.simulator.zvm import directory  # noqa: F401
+from nova_zvm.simulator.zvm import disktools  # noqa: F401
+from nova_zvm.simulator.zvm import fcp  # noqa: F401
 from nova_zvm.simulator.zvm import guestcmd  # noqa: F401
 from nova_zvm.simulator.zvm import guestos  # noqa: F401
-from nova_zvm.simulator.zvm import host
+from nova_zvm.simulator.zvm import host  # noqa: F401
 from nova_zvm.simulator.zvm import monitor  # noqa: F401
 from nova_zvm.simulator.zvm import network  # noqa: F401
 from nova_zvm.simulator.zvm import smcli  # noqa: F401
 from nova_zvm.simulator.zvm import spool  # noqa: F401
+from nova_zvm.simulator.zvm import ssi  # noqa: F401
 from nova_zvm.simulator.zvm import zthin  # noqa: F401
 
 _BUILT = None
-
-
-def _socket_path(system_dir):
-    path = os.path.join(system_dir, 'sudo.sock')
-    # sun_path holds 107 bytes; a deep state dir gets a short alias.
-    if len(path.encode()) < 100:
-        return path
-    return os.path.join(tempfile.mkdtemp(prefix='zvm-'), 'sudo.sock')
 
 
 def configure(conf, state_dir, disk_pool=None, user_profile='OSDFLT',
@@ -75,11 +74,28 @@ def configure(conf, state_dir, disk_pool=None, user_profile='OSDFLT',
     conf.wsgi.max_concurrent_deploy_capture = max_concurrent_deploy_capture
     if disk_pool:
         conf.zvm.disk_pool = disk_pool
+    _typed_defaults(conf)
     for path in (conf.logging.log_dir, conf.file.file_repository,
                  conf.image.sdk_image_repository, conf.database.dir,
                  conf.guest.temp_path):
         os.makedirs(path, exist_ok=True)
     return connector_dir
+
+
+def _typed_defaults(conf):
+    """Convert int options as zvmsdk's config loading does.
+
+    ``load_config()`` (run by a real sdkserver) turns the defaults of
+    int options into ints; in memory, ``[volume]
+    get_fcp_pair_with_same_index`` stays the string '0', which is true
+    and would select the other FCP allocation algorithm.
+    """
+    from zvmsdk import config
+    for group, opts in config.CONFOPTS.dicts.items():
+        for name, opt in opts.items():
+            value = conf[group][name]
+            if opt.get('type') == 'int' and isinstance(value, str):
+                conf[group][name] = int(value)
 
 
 class Connector(object):
@@ -115,14 +131,13 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     zvm = zvm_system.FakeZVM(st, latency=latency)
     zvm.setup(disk_pool=disk_pool, pool_volumes=pool_volumes,
               user_profile=user_profile, fcp_devices=fcp_devices)
-    # /proc/sysinfo and other kernel files smtLayer opens directly.
-    host.install_proc_files(zvm)
 
-    socket_path = _socket_path(system_dir)
-    server = sudo.SudoServer(socket_path, zvm)
+    server = sudo.SudoServer(zvm)
     server.start()
     bin_dir = os.path.join(system_dir, 'bin')
-    sudo.install_program(bin_dir, socket_path)
+    sudo.install_program(bin_dir, server.port)
+    # installFS runs 'udevadm settle' without sudo (a shell command line).
+    sudo.install_program(bin_dir, server.port, name='udevadm')
     os.environ['PATH'] = bin_dir + os.pathsep + os.environ.get('PATH', '')
 
     from zvmsdk import config
@@ -134,6 +149,7 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     constants.SDK_DATA_PATH = os.path.join(connector_dir, 'data') + '/'
     constants.IUCV_AUTH_USERID_PATH = os.path.join(
         connector_dir, 'iucv_authorized_userid')
+    zccguest.install(zvm, system_dir)
     from zvmsdk import api
     _BUILT = Connector(api.SDKAPI(), zvm, server, connector_dir)
     return _BUILT

@@ -44,6 +44,12 @@ FIRST_UNIT = {'3390': 1, 'FBA': 0}
 # DirMaint's answer when no volume of the group has a free extent large
 # enough for the request (AUTOG allocation failed).
 RS_NO_SPACE = 2119
+# SMAPI "image disk" errors: rs 36 the minidisk is not defined.
+RC_IMAGE_DISK = 208
+RS_DISK_NOT_DEFINED = 36
+# Device models by size: what DirMaint reports as the volume's type.
+MODELS_3390 = {1113: '3390-01', 2226: '3390-02', 3339: '3390-03',
+               10017: '3390-09', 32760: '3390-27', 65520: '3390-54'}
 
 
 def pool_type(spec_type):
@@ -186,9 +192,104 @@ def image_disk_delete(zvm, req):
         record = directory.get_guest(zvm, userid)
         line = find_mdisk(record, vdev)
         if line is None:
-            # DirMaint: the minidisk does not exist.
-            raise smcli.SMAPIError(596, 2146, 'vdev %s not defined' % vdev)
+            # SMAPI: image disk does not exist (smtLayer's removeDisk
+            # ignores exactly this answer).
+            raise smcli.SMAPIError(RC_IMAGE_DISK, RS_DISK_NOT_DEFINED,
+                                   'vdev %s not defined' % vdev)
         record['lines'].remove(line)
         zvm.state.put_user(record)
         release(zvm.state, userid, vdev)
     return ''
+
+
+@smcli.api('Image_Disk_Create')
+def image_disk_create_active(zvm, req):
+    """Add a directory minidisk to the running guest's configuration."""
+    with zvm.state.locked():
+        record = directory.get_guest(zvm, req.target)
+        if not directory.logged_on_here(zvm, record):
+            raise smcli.SMAPIError(smcli.RC_ACTIVE, 12, 'Image not active')
+        if find_mdisk(record, req.opt('v')) is None:
+            raise smcli.SMAPIError(RC_IMAGE_DISK, RS_DISK_NOT_DEFINED,
+                                   'vdev %s not defined' % req.opt('v'))
+    return ''
+
+
+# -- Image_Volume_Space_Query_DM: pools, volumes, free and used extents ------
+
+def volume_type(dtype, size):
+    if dtype == '3390':
+        # Extended address volumes (beyond 65520 cylinders) are 3390-A.
+        return MODELS_3390.get(size, '3390-A')
+    return '9336-10'
+
+
+def _selected(pools, names):
+    names = [n.upper() for n in names if n]
+    if not names or '*' in names:
+        return sorted(pools)
+    return [n for n in names if n in pools]
+
+
+def free_extents(volume, dtype):
+    """(start, size) of the free extents of a volume, in order."""
+    start = FIRST_UNIT[dtype]
+    free = []
+    for ext in sorted(volume['extents'], key=lambda e: e['start']):
+        if ext['start'] > start:
+            free.append((start, ext['start'] - start))
+        start = max(start, ext['start'] + ext['size'])
+    if volume['size'] > start:
+        free.append((start, volume['size'] - start))
+    return free
+
+
+@smcli.api('Image_Volume_Space_Query_DM')
+def volume_space_query(zvm, req):
+    """Query 1 (definition), 2 (free) or 3 (used) of groups or volumes.
+
+    Formats as smtLayer's getHost parses them: ``-q 1 -e 3`` one line per
+    group, ``<group> <volser>...``; ``-q 1 -e 1`` one line per volume,
+    ``<volser> <type> <size>``; ``-q 2`` free extents ``<volser> <type>
+    <start> <size> <group> <region>``; ``-q 3`` used extents ``<volser>
+    <type> <start> <size> <userid> <vdev> <mode> <group> <region>`` (the
+    order of the used-extent fields before the group is the most
+    plausible one; getHost reads only the type, size and group).
+    """
+    query = req.opt('q', '1')
+    entry = req.opt('e', '3')
+    names = ' '.join(req.opts.get('n', [])).split()
+    pools = zvm.state.pools()
+    lines = []
+    if entry == '1':
+        # Volumes by volser, whichever group holds them.
+        for name in sorted(pools):
+            pool = pools[name]
+            for volser in sorted(pool['volumes']):
+                if names and '*' not in names and volser not in names:
+                    continue
+                volume = pool['volumes'][volser]
+                lines.append('%s %s %d' % (
+                    volser, volume_type(pool['type'], volume['size']),
+                    volume['size']))
+        return '\n'.join(lines)
+    for name in _selected(pools, names):
+        pool = pools[name]
+        dtype = pool['type']
+        if query == '1':
+            lines.append(' '.join([name] + sorted(pool['volumes'])))
+            continue
+        for volser in sorted(pool['volumes']):
+            volume = pool['volumes'][volser]
+            vtype = volume_type(dtype, volume['size'])
+            if query == '2':
+                for start, size in free_extents(volume, dtype):
+                    lines.append('%s %s %d %d %s %s' % (
+                        volser, vtype, start, size, name, volser))
+            else:
+                for ext in sorted(volume['extents'],
+                                  key=lambda e: e['start']):
+                    lines.append('%s %s %d %d %s %s MR %s %s' % (
+                        volser, vtype, ext['start'], ext['size'],
+                        ext['userid'], ext['vdev'], name, volser))
+    return '\n'.join(lines)

@@ -17,17 +17,13 @@ Owns the SMAPI system queries smtLayer's ``getHost general`` issues
 System_Performance_Information_Query) and ``/proc/sysinfo`` of the
 connector's own guest, which the s390x kernel fills from the machine and
 the LPAR and which getHost reads with ``open()``. There is no such file
-off s390x, so :func:`install_proc_files` maps that path (and the others
-registered with :func:`proc_file`, e.g. the reader's ``online`` file
-getVM opens) to text the fake z/VM writes; every other ``open()`` is
-untouched.
+off s390x: the texts of such kernel files are registered here with
+:func:`proc_file` (also the reader's ``online`` file getVM opens) and
+zccguest.py serves them to the smtLayer modules that read them.
 
 The LPAR's processors and storage come from ``state.system_info()``
 (``cpus``, ``memory_mb``; optional ``cpus_standby``, ``cec_type``).
 """
-
-import builtins
-import io
 
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import smcli
@@ -39,7 +35,6 @@ PAGE = 4096
 CP_RESIDENT_MB = 2048
 
 _PROC_FILES = {}
-_INSTALLED = []
 
 
 def proc_file(path):
@@ -50,25 +45,10 @@ def proc_file(path):
     return register
 
 
-def install_proc_files(zvm):
-    """Answer ``open()`` of the registered kernel files in this process.
-
-    Called once by connector.build: smtLayer reads these files directly,
-    as it would on the connector's s390x guest.
-    """
-    if _INSTALLED:
-        _INSTALLED[0] = zvm
-        return
-    _INSTALLED.append(zvm)
-    real_open = builtins.open
-
-    def open_(file, mode='r', *args, **kwargs):
-        if (isinstance(file, str) and file in _PROC_FILES and
-                'r' in mode and 'b' not in mode):
-            return io.StringIO(_PROC_FILES[file](_INSTALLED[0]))
-        return real_open(file, mode, *args, **kwargs)
-
-    builtins.open = open_
+def proc_file_text(zvm, path):
+    """The text of a registered kernel file, or None for any other path."""
+    fn = _PROC_FILES.get(path)
+    return None if fn is None else fn(zvm)
 
 
 def lpar(zvm):
@@ -184,16 +164,3 @@ def system_performance_information_query(zvm, req):
 def reader_online(zvm):
     """The connector's virtual reader (000C) is online (getVM console)."""
     return '1\n'
-
-
-# SSI_Query belongs to the SSI model (ssi.py, zvm-volumes branch), which
-# answers the same for a system outside any SSI cluster: remove this one
-# when both are merged.
-@smcli.api('SSI_Query')
-def ssi_query(zvm, req):
-    if not zvm.state.ssi_name:
-        # SMAPI: the system is not a member of an SSI cluster.
-        raise smcli.SMAPIError(4, 3008, 'System is not a member of an SSI '
-                                        'cluster')
-    # An SSI member's answer belongs to the SSI model (ssi.py).
-    raise smcli.SMAPIError(24, 0, 'SSI_Query of a member: not modelled here')

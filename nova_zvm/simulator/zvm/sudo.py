@@ -15,79 +15,75 @@
 zvmsdk and smtLayer run every z/VM-side program as ``sudo <program>``
 (by PATH lookup of ``sudo``). The simulator puts a directory first on the
 connector's PATH whose ``sudo`` is the small program below: it sends its
-arguments over a Unix socket to the simulator process, where
+arguments over a loopback TCP connection to the simulator process, where
 :class:`SudoServer` runs them on the :class:`programs.FakeZVM`, and exits
 with the program's exit code and output. Nothing of zvmsdk or smtLayer
 is patched for this: they spawn a process and read its output, exactly as
 on a real connector.
-
-The program is written with only the standard library and run with
-``-IS`` (one shebang argument) so it starts in a few tens of milliseconds.
 """
 
-import json
 import logging
 import os
 import socketserver
 import stat
-import sys
 import threading
 
 LOG = logging.getLogger(__name__)
 
-SUDO_PROGRAM = '''#!%(python)s -IS
+# bash, because it starts in a few milliseconds (a Python program takes
+# tens): the z/VM-side programs run often, and a real connector's
+# single-guest calls cost a handful of them. The request is the argument
+# count then the arguments, each NUL-terminated; the answer is the exit
+# code on one line, then the output.
+SUDO_PROGRAM = """#!/bin/bash
 # nova-zvm-simulator's sudo: runs the z/VM-side program on the fake z/VM.
-import json, os, socket, sys
-argv = sys.argv[1:]
-while argv and argv[0].startswith('-'):
-    argv.pop(0)
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-try:
-    s.connect(%(socket)r)
-except OSError as e:
-    sys.stderr.write('sudo: the fake z/VM is not running: %%s\\n' %% e)
-    sys.exit(1)
-s.sendall(json.dumps({'argv': argv}).encode() + b'\\n')
-data = b''
-while True:
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
-answer = json.loads(data.decode())
-sys.stdout.write(answer['output'])
-sys.stdout.flush()
-sys.exit(answer['rc'])
-'''
+%(args)s
+exec 3<>/dev/tcp/127.0.0.1/%(port)d || {
+    echo "sudo: the fake z/VM is not running" >&2; exit 1; }
+printf '%%d\\0' "$#" >&3
+printf '%%s\\0' "$@" >&3
+IFS= read -r rc <&3
+/bin/cat <&3
+exit "$rc"
+"""
 
 
 class _Handler(socketserver.StreamRequestHandler):
 
+    def _field(self):
+        data = bytearray()
+        while True:
+            byte = self.rfile.read(1)
+            if not byte:
+                raise EOFError
+            if byte == b'\0':
+                return data.decode('utf-8', 'replace')
+            data += byte
+
     def handle(self):
-        line = self.rfile.readline()
         try:
-            argv = json.loads(line.decode())['argv']
-        except (ValueError, KeyError, TypeError):
+            count = int(self._field())
+            argv = [self._field() for _ in range(count)]
+        except (EOFError, ValueError):
             return
         rc, output = self.server.zvm.run(argv)
-        answer = json.dumps({'rc': rc, 'output': output or ''})
-        self.wfile.write(answer.encode())
+        self.wfile.write(('%d\n' % rc).encode() + (output or '').encode())
 
 
-class SudoServer(socketserver.ThreadingMixIn,
-                 socketserver.UnixStreamServer):
-    """Runs the programs ``sudo`` sends, one thread per program."""
+class SudoServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    """Runs the programs ``sudo`` sends, one thread per program.
+
+    It listens on loopback only: it is the fake z/VM's door, as sudo and
+    the real programs are a real z/VM's.
+    """
 
     daemon_threads = True
+    allow_reuse_address = True
 
-    def __init__(self, socket_path, zvm):
+    def __init__(self, zvm):
         self.zvm = zvm
-        if os.path.exists(socket_path):
-            os.remove(socket_path)
-        socketserver.UnixStreamServer.__init__(self, socket_path, _Handler)
-        # The connector may run as another user than whoever made the
-        # state directory: the socket is the z/VM's door, like sudo's.
-        os.chmod(socket_path, 0o666)
+        socketserver.TCPServer.__init__(self, ('127.0.0.1', 0), _Handler)
+        self.port = self.server_address[1]
         self._thread = None
 
     def start(self):
@@ -100,12 +96,21 @@ class SudoServer(socketserver.ThreadingMixIn,
         self.server_close()
 
 
-def install_program(bin_dir, socket_path, python=None):
-    """Write the ``sudo`` program into ``bin_dir``; returns its path."""
+def install_program(bin_dir, port, name='sudo'):
+    """Write the ``sudo`` program into ``bin_dir``; returns its path.
+
+    With another ``name``, the program is that tool of the connector's
+    Linux, run without sudo (e.g. ``udevadm`` in smtLayer's installFS):
+    it is forwarded to the fake z/VM as ``sudo <name> ...`` would be.
+    """
     os.makedirs(bin_dir, exist_ok=True)
-    path = os.path.join(bin_dir, 'sudo')
-    text = SUDO_PROGRAM % {'python': python or sys.executable,
-                           'socket': socket_path}
+    path = os.path.join(bin_dir, name)
+    if name == 'sudo':
+        # sudo's own options (none matter here) go.
+        args = 'while [ "${1#-}" != "$1" ]; do shift; done'
+    else:
+        args = 'set -- %s "$@"' % name
+    text = SUDO_PROGRAM % {'port': port, 'args': args}
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(text)

@@ -25,10 +25,12 @@ import threading
 import time
 
 from nova_zvm.simulator.zvm import dasd
+from nova_zvm.simulator.zvm import fcp
 from nova_zvm.simulator.zvm import guestos
 from nova_zvm.simulator.zvm import network
 from nova_zvm.simulator.zvm import programs
 from nova_zvm.simulator.zvm import spool
+from nova_zvm.simulator.zvm import ssi
 
 LOG = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ class FakeZVM(object):
         if fcp_devices:
             with self.state.update_system() as info:
                 info.setdefault('fcp_spec', fcp_devices)
+        ssi.join(self.state)
 
     def release_user(self, record):
         """A user's directory entry goes: its minidisks, reader go too."""
@@ -101,6 +104,7 @@ class FakeZVM(object):
 
     def ipl(self, userid):
         """A guest was logged on: its operating system boots."""
+        fcp.attach_dedicated(self, userid)
         # CP defines the directory's NICs and couples them at logon.
         network.logon(self, userid)
         guestos.boot(self, userid)

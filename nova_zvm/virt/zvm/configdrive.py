@@ -37,16 +37,19 @@ ISO9660 only
     pycdlib's ``pycdlib-genisoimage`` accepts the same arguments.
 
 Files and secrets
-    The file is made under ``[zvm] image_tmp_path`` with a unique name,
-    readable by nova-compute's user and group only (the connector reads it,
-    see ``image.py``), and removed after the deploy: use
-    :func:`transport_file`. It holds the admin password, which is how Nova
-    delivers it; neither the password nor the file's content is ever logged.
+    The file is ``cfgdrive.iso`` (the only name z/VM's spool and the
+    guest's zvmguestconfigure both accept) in a folder of its own under
+    ``[zvm] image_tmp_path``, open to the connector as
+    ``connector_files`` says and to nobody else, and removed with its
+    folder after the deploy, on every path: use :func:`transport_file`.
+    It holds the admin password, which is how Nova delivers it; neither
+    the password nor the file's content is ever logged.
 
 Cost: no connector request.
 """
 
 import contextlib
+import os
 import time
 
 from oslo_log import log as logging
@@ -57,6 +60,7 @@ import nova.conf
 from nova import exception
 from nova.virt import configdrive
 
+from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import image
 
 LOG = logging.getLogger(__name__)
@@ -65,9 +69,9 @@ CONF = nova.conf.CONF
 FORMAT = 'iso9660'
 
 
-def make_transport_file(context, instance, injected_files, network_info,
-                        admin_password, extra_md=None):
-    """Build the instance's config drive as an ISO9660 file.
+def make_transport_file(path, context, instance, injected_files,
+                        network_info, admin_password, extra_md=None):
+    """Build the instance's config drive as an ISO9660 file at ``path``.
 
     :param context: the request context (InstanceMetadata uses its own admin
         context for its look-ups)
@@ -75,8 +79,7 @@ def make_transport_file(context, instance, injected_files, network_info,
     :param network_info: the instance's ``NetworkInfo``
     :param admin_password: the admin password, or None
     :param extra_md: more keys for ``meta_data.json``
-    :returns: the absolute path of the file; the caller removes it (see
-        :func:`remove`, or use :func:`transport_file`)
+    :returns: ``path``; the caller removes it (use :func:`transport_file`)
     :raises: ConfigDriveUnsupportedFormat when config_drive_format is not
         iso9660; ProcessExecutionError when mkisofs_cmd fails
     """
@@ -90,7 +93,6 @@ def make_transport_file(context, instance, injected_files, network_info,
     inst_md = instance_metadata.InstanceMetadata(
         instance, content=injected_files, extra_md=md,
         network_info=network_info)
-    path = image.new_tmp_file('cfgdrive', suffix='.iso')
     try:
         # Never log the builder or inst_md: their repr holds the content.
         with configdrive.ConfigDriveBuilder(instance_md=inst_md) as cdb:
@@ -100,6 +102,7 @@ def make_transport_file(context, instance, injected_files, network_info,
             LOG.error("Building the config drive with %s failed",
                       CONF.mkisofs_cmd, instance=instance)
             remove(path)
+    connector_files.share(path)
     LOG.info("Built config drive %(path)s in %(secs).2f seconds",
              {'path': path, 'secs': time.monotonic() - started},
              instance=instance)
@@ -121,12 +124,11 @@ def transport_file(context, instance, injected_files, network_info,
         with configdrive.transport_file(ctx, inst, files, nw_info,
                                         password) as path:
             client.call('guest_deploy', userid, image_name,
-                        transportfiles=path)
+                        transportfiles=path,
+                        **connector_files.remote_kwargs('guest_deploy'))
     """
-    path = make_transport_file(context, instance, injected_files,
-                               network_info, admin_password,
-                               extra_md=extra_md)
-    try:
-        yield path
-    finally:
-        remove(path)
+    with connector_files.private_dir('cfgdrive') as folder:
+        path = os.path.join(folder, connector_files.TRANSPORT_FILE_NAME)
+        yield make_transport_file(path, context, instance, injected_files,
+                                  network_info, admin_password,
+                                  extra_md=extra_md)

@@ -33,6 +33,7 @@ from nova.virt import hardware
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import configdrive
+from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import names
@@ -290,13 +291,15 @@ class GuestOps(object):
             if image_name is None:
                 # Boot from volume: the config drive only; the connector
                 # takes the OS name where it would take an image.
-                self._client.call('guest_deploy', userid, os_distro,
-                                  transportfiles=transport_path,
-                                  skipdiskcopy=True)
+                self._client.call(
+                    'guest_deploy', userid, os_distro,
+                    transportfiles=transport_path, skipdiskcopy=True,
+                    **connector_files.remote_kwargs('guest_deploy'))
             else:
-                self._client.call('guest_deploy', userid, image_name,
-                                  transportfiles=transport_path,
-                                  vdev=ROOT_VDEV)
+                self._client.call(
+                    'guest_deploy', userid, image_name,
+                    transportfiles=transport_path, vdev=ROOT_VDEV,
+                    **connector_files.remote_kwargs('guest_deploy'))
         ephemerals = ephemeral_config(disks)
         if ephemerals:
             self._client.call('guest_config_minidisks', userid, ephemerals)

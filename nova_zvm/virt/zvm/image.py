@@ -50,18 +50,20 @@ Files
     The connector and nova-compute share the file system (see
     ``doc/source/contributor/architecture.rst``): images to import, exported
     snapshots and config drives are exchanged as ``file://`` paths under
-    ``[zvm] image_tmp_path``, created if absent (owner and group only). Every
-    file has a unique name (``mkstemp``) and is removed by the operation that
-    made it, on success and on failure; leftovers of a crashed nova-compute
-    are swept by :meth:`ImageOps.manage_image_cache`. Files are created
-    readable (the export target also writable) by nova-compute's group, never
-    by others: the connector must run as nova-compute's user or in its group.
+    ``[zvm] image_tmp_path``, created if absent. Every file has a unique name
+    (``mkstemp``; a config drive is ``cfgdrive.iso`` in a folder of its own)
+    and is removed by the operation that made it, on success and on failure;
+    leftovers of a crashed nova-compute are swept by
+    :meth:`ImageOps.manage_image_cache`. Who may read or write them, and how
+    the connector reaches them (scp from ``remote_host``, or directly through
+    ``connector_group``), is ``connector_files``' business.
 """
 
 import contextlib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 import threading
 import time
@@ -81,6 +83,7 @@ from nova import utils as nova_utils
 from nova.virt import images
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
+from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import names
 
@@ -127,27 +130,21 @@ def tmp_dir():
     Nova's in-tree driver never creates it, so its first download fails on a
     new host.
     """
-    path = CONF.zvm.image_tmp_path
-    # The connector reaches the files through nova-compute's group; others
-    # have no business there (config drives hold the admin password).
-    os.makedirs(path, mode=0o750, exist_ok=True)
-    return path
+    return connector_files.base_dir()
 
 
-def new_tmp_file(kind, suffix='', mode=0o640):
+def new_tmp_file(kind, suffix='', writable=False):
     """Create an empty file with a unique name in image_tmp_path.
 
     :param kind: short word in the name (``image``, ``snapshot``, ...)
-    :param mode: permission bits; the default lets the group (the connector)
-        read the file
+    :param writable: whether the connector writes it (an export target);
+        who may read it is connector_files' choice
     :returns: the file's absolute path
     """
     fd, path = tempfile.mkstemp(prefix='%s%s-' % (TMP_PREFIX, kind),
                                 suffix=suffix, dir=tmp_dir())
-    try:
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
+    os.close(fd)
+    connector_files.share(path, writable=writable)
     path = os.path.abspath(path)
     with _live_files_lock:
         _live_files.add(path)
@@ -191,14 +188,20 @@ def sweep_tmp_files(now=None):
             continue
         full = os.path.abspath(entry.path)
         try:
-            if (not entry.is_file(follow_symlinks=False) or full in live or
+            is_dir = entry.is_dir(follow_symlinks=False)
+            if ((not is_dir and not entry.is_file(follow_symlinks=False)) or
+                    full in live or
                     now - entry.stat(follow_symlinks=False).st_mtime <
                     TMP_SWEEP_AGE):
                 continue
         except FileNotFoundError:
             continue
         LOG.info("Removing leftover temporary file %s", full)
-        remove_tmp_file(full)
+        if is_dir:
+            # A transport file's own folder (connector_files.private_dir).
+            shutil.rmtree(full, ignore_errors=True)
+        else:
+            remove_tmp_file(full)
         removed.append(full)
     return removed
 
@@ -383,8 +386,9 @@ class ImageOps(object):
                      {'id': image_id, 'size': size, 'distro': os_distro,
                       'secs': downloaded - started})
             try:
-                self._client.call('image_import', image_id, 'file://' + path,
-                                  meta)
+                self._client.call(
+                    'image_import', image_id, 'file://' + path, meta,
+                    **connector_files.remote_kwargs('image_import'))
             except zvm_exc.ConnectorError as err:
                 if _image_exists_error(err):
                     # Another compute service sharing this connector
@@ -466,9 +470,10 @@ class ImageOps(object):
                      {'uid': userid, 'id': image_id,
                       'secs': captured - started}, instance=instance)
             # The connector writes the file: group-writable for it.
-            path = new_tmp_file('snapshot', mode=0o660)
-            exported = self._capture_step('image_export', image_id,
-                                          image_id, 'file://' + path)
+            path = new_tmp_file('snapshot', writable=True)
+            exported = self._capture_step(
+                'image_export', image_id, image_id, 'file://' + path,
+                **connector_files.remote_kwargs('image_export'))
             update_task_state(task_state=task_states.IMAGE_UPLOADING,
                               expected_state=task_states.IMAGE_PENDING_UPLOAD)
             meta = self._snapshot_meta(instance, exported or {})
@@ -493,9 +498,9 @@ class ImageOps(object):
             # Also after a failed capture: it may have left an image behind.
             self._delete(image_id)
 
-    def _capture_step(self, api, image_id, *args):
+    def _capture_step(self, api, image_id, *args, **kwargs):
         try:
-            return self._client.call(api, *args)
+            return self._client.call(api, *args, **kwargs)
         except zvm_exc.ImageNotFound as err:
             # Nova's manager takes ImageNotFound from snapshot() for "the
             # Glance image is gone" and then leaves the Glance image alone;

@@ -113,6 +113,7 @@ from nova.virt import driver as virt_driver
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import configdrive
+from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
@@ -407,11 +408,13 @@ class MigrationOps(object):
             self._stop(instance, userid, steps, timeout, retry_interval)
             self._capture(userid, plan.image, steps)
             # The connector writes the file: group-writable for it.
-            path = image.new_tmp_file(FILE_KIND, suffix='.img', mode=0o660)
+            path = image.new_tmp_file(FILE_KIND, suffix='.img',
+                                      writable=True)
             steps.push('remove the exported file %s' % path,
                        image.remove_tmp_file, path)
-            exported = self._client.call('image_export', plan.image,
-                                         'file://' + path) or {}
+            exported = self._client.call(
+                'image_export', plan.image, 'file://' + path,
+                **connector_files.remote_kwargs('image_export')) or {}
             # The file carries the disk now; the destination imports it
             # into its own repository.
             self._delete_image(plan.image)
@@ -497,8 +500,10 @@ class MigrationOps(object):
         with configdrive.transport_file(context, instance, [], network_info,
                                         None) as path:
             with self._image.deploy_capture_slot():
-                self._client.call('guest_deploy', userid, name,
-                                  transportfiles=path, vdev=ROOT_VDEV)
+                self._client.call(
+                    'guest_deploy', userid, name, transportfiles=path,
+                    vdev=ROOT_VDEV,
+                    **connector_files.remote_kwargs('guest_deploy'))
 
     def _root_from_image(self, context, instance, userid, name, flavor,
                          network_info, replace=False):
@@ -614,7 +619,8 @@ class MigrationOps(object):
         disk_type = image._disk_type(os_distro)
         if disk_type:
             meta['disk_type'] = disk_type
-        self._client.call('image_import', name, 'file://' + path, meta)
+        self._client.call('image_import', name, 'file://' + path, meta,
+                          **connector_files.remote_kwargs('image_import'))
 
     def _create(self, instance, userid, disks, steps):
         try:

@@ -24,6 +24,7 @@ from nova.i18n import _
 from nova import version as nova_version
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import names
 
 # The Nova releases this version of the driver is written and tested for:
@@ -85,3 +86,6 @@ def check_options(conf):
     if conf.config_drive_format != 'iso9660':
         _fail('[DEFAULT] config_drive_format',
               _("z/VM guests read an ISO9660 config drive; set iso9660"))
+    problem = connector_files.check_config()
+    if problem:
+        raise exception.InvalidConfiguration(_("z/VM driver: %s") % problem)

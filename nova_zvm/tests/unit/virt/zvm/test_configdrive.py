@@ -12,6 +12,7 @@
 
 """Tests of the transport file: real ISO9660 images, read back."""
 
+import contextlib
 import io
 import logging
 import os
@@ -85,16 +86,23 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         self.nw_info = make_network_info()
 
     def _make(self, injected_files=None, password=PASSWORD, **kw):
-        return configdrive.make_transport_file(
+        """A transport file that lives until the end of the test."""
+        stack = contextlib.ExitStack()
+        self.addCleanup(stack.close)
+        return stack.enter_context(configdrive.transport_file(
             self.ctxt, self.instance, injected_files or [], self.nw_info,
-            password, **kw)
+            password, **kw))
 
     def _meta_data(self, files):
         return jsonutils.loads(files['/openstack/latest/meta_data.json'])
 
     def test_builds_real_config_drive(self):
         path = self._make()
-        self.assertTrue(path.startswith(self.tmp_path + os.sep))
+        # The one name z/VM's spool (8.8) and zvmguestconfigure accept, in
+        # a folder of its own under image_tmp_path.
+        self.assertEqual('cfgdrive.iso', os.path.basename(path))
+        self.assertEqual(self.tmp_path,
+                         os.path.dirname(os.path.dirname(path)))
         label, files = read_iso(path)
         self.assertEqual('config-2', label)
         md = self._meta_data(files)
@@ -147,13 +155,25 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         path = self._make()
         mode = stat.S_IMODE(os.stat(self.tmp_path).st_mode)
         self.assertEqual(0, mode & stat.S_IRWXO)
-        self.assertEqual(0, stat.S_IMODE(os.stat(path).st_mode) &
-                         (stat.S_IRWXO | stat.S_IWGRP | stat.S_IXGRP))
+        # The connector copies it with scp as nova-compute's user: nobody
+        # else may read the admin password in it.
+        self.assertEqual(0o600, stat.S_IMODE(os.stat(path).st_mode))
+        self.assertEqual(0o700, stat.S_IMODE(
+            os.stat(os.path.dirname(path)).st_mode))
+
+    def test_shared_with_the_connector_group_only(self):
+        self.flags(connector_file_access='shared', group='zvm')
+        path = self._make()
+        self.assertEqual(0o640, stat.S_IMODE(os.stat(path).st_mode))
+        self.assertEqual(0o750, stat.S_IMODE(
+            os.stat(os.path.dirname(path)).st_mode))
 
     def test_unique_paths(self):
         paths = {self._make() for _i in range(3)}
         self.assertEqual(3, len(paths))
         self.assertEqual(3, len(os.listdir(self.tmp_path)))
+        self.assertEqual({'cfgdrive.iso'},
+                         {os.path.basename(p) for p in paths})
 
     def test_vfat_refused(self):
         self.flags(config_drive_format='vfat')
@@ -164,6 +184,7 @@ class ConfigDriveTestCase(test.NoDBTestCase):
     def test_mkisofs_failure_leaves_no_file(self):
         self.flags(mkisofs_cmd='false')
         self.assertRaises(processutils.ProcessExecutionError, self._make)
+        # Neither the file nor its folder.
         self.assertEqual([], os.listdir(self.tmp_path))
 
     def test_password_never_logged(self):
@@ -194,6 +215,7 @@ class ConfigDriveTestCase(test.NoDBTestCase):
                                         self.nw_info, PASSWORD) as path:
             self.assertTrue(os.path.isfile(path))
         self.assertFalse(os.path.exists(path))
+        self.assertEqual([], os.listdir(self.tmp_path))
 
     def test_transport_file_removed_on_error(self):
         paths = []
@@ -206,4 +228,5 @@ class ConfigDriveTestCase(test.NoDBTestCase):
 
         self.assertRaises(exception.NovaException, deploy)
         self.assertFalse(os.path.exists(paths[0]))
+        self.assertFalse(os.path.exists(os.path.dirname(paths[0])))
         self.assertEqual([], os.listdir(self.tmp_path))

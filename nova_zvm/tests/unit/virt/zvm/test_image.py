@@ -139,6 +139,9 @@ class ImageTestBase(test.NoDBTestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.tmp_path = os.path.join(self.tmp, 'images')
         self.flags(image_tmp_path=self.tmp_path, group='zvm')
+        # The connector reads these files directly (connector_files'
+        # remote mode is tested in test_connector_files).
+        self.flags(connector_file_access='shared', group='zvm')
         self.flags(instance_name_template='OS%06x')
         self.client = fakes.FakeClient()
         self.repo = FakeRepository(self.client)

@@ -73,6 +73,9 @@ class MigrationTestBase(test.NoDBTestCase):
         self.images = os.path.join(self.tmp, 'images')
         self.flags(instance_name_template='OS%06x', my_ip=THIS_IP)
         self.flags(image_tmp_path=self.images, group='zvm')
+        # The connector reads these files directly (connector_files'
+        # remote mode is tested in test_connector_files).
+        self.flags(connector_file_access='shared', group='zvm')
         self.ctxt = context.get_admin_context()
         self.virtapi = fake_virt.FakeVirtAPI()
         self.src = self._client()
