@@ -44,8 +44,11 @@ for name, args, kwargs in req['calls']:
         out = getattr(c.api, name)(*args, **kwargs)
         answers.append({'output': out})
     except Exception as e:
-        # What the request server answers (sdkserver.serve_API).
-        res = getattr(e, 'results', None) or returncode.errors['internal'][0]
+        # What the request server answers (sdkserver.serve_API; any other
+        # exception is construct_internal_error's 500, modID 100, rs 1).
+        res = getattr(e, 'results', None) or dict(
+            returncode.errors['internal'][0], rs=1,
+            modID=returncode.ModRCs['sdkserver'])
         answers.append({'error': {
             'overallRC': res.get('overallRC'), 'modID': res.get('modID'),
             'rc': res.get('rc'), 'rs': res.get('rs'),

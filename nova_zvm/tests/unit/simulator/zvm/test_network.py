@@ -164,7 +164,7 @@ class NetworkThroughZvmsdkTest(base.ConnectorTestCase):
         self.assertNotIn('error', answers[1])
         # Ubuntu 20.04/22.04: a second call fails in dist.py with a plain
         # exception, the request server's internal error...
-        self.assertEqual(500, _error(answers[2])[0])
+        self.assertEqual((500, 100, 500, 1), _error(answers[2]))
         self.assertIn('not supported', answers[2]['error']['errmsg'])
         # ...after the NIC was defined in the directory.
         direct = answers[3]['output']['user_direct']
@@ -296,3 +296,38 @@ class ActiveNetworkInterfaceTest(base.ConnectorTestCase):
         self.assertEqual(['1003'], sorted(record['active_nics']))
         self.assertFalse(any(line.startswith('NICDEF 1000')
                              for line in record['lines']))
+
+    def test_delete_on_a_stopped_guest_applies_at_next_boot(self):
+        if not HAS_SPOOL:
+            self.skipTest('vmur punch: spool.py')
+        self.run_calls(['guest_create', ['ACT2', 1, 1024, []]],
+                       disk_pool=None)
+        st = self.zvm_state()
+        with st.update_user('ACT2') as record:
+            record['lines'].append('MDISK 0100 3390 1 10 VOL001 MR')
+        with open(st.disk_path('ACT2', '0100'), 'wb') as f:
+            f.write(guests.RHEL9)
+        net = {'ip_addr': '10.0.0.5', 'cidr': '10.0.0.0/24',
+               'nic_vdev': '1000'}
+        ifcfg = '/etc/sysconfig/network-scripts/ifcfg-enc1000'
+        answers = self.run_calls(
+            ['guest_create_network_interface', ['ACT2', 'rhel9.2', [net]]],
+            ['guest_start', ['ACT2']],
+            ['guest_stop', ['ACT2']])
+        for answer in answers:
+            self.assertNotIn('error', answer, answer)
+        self.assertIn(ifcfg, self.zvm_state().user('ACT2')['guest']['files'])
+        answers = self.run_calls(
+            ['guest_delete_network_interface', ['ACT2', 'rhel9.2', '1000']])
+        self.assertNotIn('error', answers[0], answers[0])
+        record = self.zvm_state().user('ACT2')
+        # The directory changed now; the guest's files at its next boot.
+        self.assertFalse(any(line.startswith('NICDEF 1000')
+                             for line in record['lines']))
+        self.assertIn(ifcfg, record['guest']['files'])
+        self.assertEqual(['DEL1000.sh'], ['%s.%s' % (f['name'], f['type'])
+                                          for f in record['reader']])
+        self.run_calls(['guest_start', ['ACT2']])
+        record = self.zvm_state().user('ACT2')
+        self.assertNotIn(ifcfg, record['guest']['files'])
+        self.assertEqual({}, record['active_nics'])
