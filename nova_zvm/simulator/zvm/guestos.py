@@ -45,6 +45,7 @@ import time
 from nova_zvm.simulator.model import configdrive
 from nova_zvm.simulator.model import store
 from nova_zvm.simulator.zvm import directory
+from nova_zvm.simulator.zvm import guestvol
 from nova_zvm.simulator.zvm import monitor
 
 CONFIG_DRIVE = 'cfgdrive.iso'
@@ -375,14 +376,5 @@ def settle(zvm, userid):
         boot(zvm, userid)
 
 
-def _volume_scripts():
-    # The FCP volume model (guestvol.py, another branch) runs the
-    # connector's atvol.sh/devol.sh: dispatch to it when it is there.
-    try:
-        from nova_zvm.simulator.zvm import guestvol
-    except ImportError:
-        return
-    script_handler(guestvol.handles, guestvol.run_script)
-
-
-_volume_scripts()
+# The FCP volume model runs the connector's atvol.sh/devol.sh.
+script_handler(guestvol.handles, guestvol.run_script)
