@@ -133,6 +133,7 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
                             zcc_userid=zcc_userid, cpus=cpus,
                             memory_mb=memory_mb, ssi_name=ssi_name)
     zvm = zvm_system.FakeZVM(st, latency=latency)
+    zvm.time_scale = time_scale
     zvm.setup(disk_pool=disk_pool, pool_volumes=pool_volumes,
               user_profile=user_profile, fcp_devices=fcp_devices)
 

@@ -356,7 +356,7 @@ def halt(zvm, record, reboot=False):
         return INHIBITED
     if reboot:
         # Down for a moment, then Linux comes back (re-IPL by itself).
-        guest['up_at'] = time.time() + REBOOT_SECONDS
+        guest['up_at'] = time.time() + REBOOT_SECONDS * zvm.time_scale
         guest['reboot_pending'] = True
     else:
         # Linux stops the CPUs; the user stays logged on (CP: stopped).

@@ -27,6 +27,7 @@ import hashlib
 import os
 
 from nova_zvm.simulator.zvm import directory
+from nova_zvm.simulator.zvm import disktools
 
 EMPTY_DIGEST = hashlib.sha256(b'').hexdigest()
 
@@ -126,10 +127,12 @@ class Inventory(object):
                 vdev = words[1].upper()
                 dtype = words[2]
                 units = int(words[4])
+                layout = disktools.disk_layout(self.state, userid, vdev)
                 g['disks'][vdev] = {
                     'vdev': vdev, 'type': dtype, 'units': units,
                     'unit': 'CYL' if dtype == '3390' else 'BLK',
                     'size': units, 'volser': words[5],
+                    'format': layout.get('filesystem'),
                     'digest': _digest(self.state.disk_path(userid, vdev))}
             elif key == 'NICDEF':
                 nic = _nic_of(line)

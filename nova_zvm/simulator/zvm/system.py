@@ -43,6 +43,9 @@ class FakeZVM(object):
         # Seconds a program costs, by program or SMAPI API name ('*' for
         # any): what the z/VM operation roughly costs (see doc).
         self.latency = dict(latency or {})
+        # z/VM's own waits (a reboot's outage...) at this fraction of real
+        # time, as zvmsdk's and smtLayer's sleeps are (clock.py).
+        self.time_scale = 1.0
         self._sleep = sleep
         self._faults = []
         self._faults_lock = threading.Lock()

@@ -268,9 +268,14 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         conn = self.connector(host)
         conn.call('vswitch_create', vswitch)
         userid = self.userid(server)
+        # z/VM couples a NIC to a vswitch only for a granted user.
+        result = conn.call('vswitch_grant_user', vswitch, userid)
+        self.assertEqual(0, result['overallRC'], result)
         for vdev in sorted(self.guest(server, host)['nics']):
+            # A running guest's NIC is coupled live too (active=True), as
+            # the agent does; otherwise only its directory entry changes.
             result = conn.call('guest_nic_couple_to_vswitch', userid, vdev,
-                               vswitch)
+                               vswitch, active=True)
             self.assertEqual(0, result['overallRC'], result)
 
     def userid(self, server):

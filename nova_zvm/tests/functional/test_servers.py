@@ -115,7 +115,8 @@ class BootTestCase(base.ZVMFunctionalTestCase):
         # Another cloud (or an operator) owns a guest with the name this
         # instance would get: the boot fails, that guest survives.
         conn = self.connector()
-        result = conn.call('guest_create', 'OS000001', 1, 512)
+        # zvmsdk needs a disk list (None fails inside it with a TypeError).
+        result = conn.call('guest_create', 'OS000001', 1, 512, disk_list=[])
         self.assertEqual(0, result['overallRC'], result)
         server = self.boot(expected='ERROR')
         self.assertEqual('OS000001', self.userid(server))
