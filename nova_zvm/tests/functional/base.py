@@ -169,8 +169,10 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         opts.setdefault('backend', os.environ.get('NOVA_ZVM_SIM_BACKEND'))
         # z/VM's own waits (a soft stop's 15 s...) at 1/100 of real time.
         opts.setdefault('time_scale', 0.01)
-        if os.environ.get('NOVA_ZVM_SIM_LOGDIR'):
-            opts.setdefault('log_file', os.path.join(os.environ['NOVA_ZVM_SIM_LOGDIR'], host + '.log'))
+        log_dir = os.environ.get('NOVA_ZVM_SIM_LOGDIR')
+        if log_dir:
+            # Keep each simulator's log after the test (debugging).
+            opts.setdefault('log_file', os.path.join(log_dir, host + '.log'))
         opts.setdefault('zvm_host', host.upper().replace('-', '')[:8])
         opts.update(options)
         state_dir = os.path.join(self.tmp, 'sim-%s' % host)

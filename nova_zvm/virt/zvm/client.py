@@ -46,6 +46,12 @@ LOG = logging.getLogger(__name__)
 # SDKServer.serve_API reads a request with a single recv(4096).
 MAX_REQUEST_BYTES = 4096
 
+
+def request_size(api_name, *args, **kwargs):
+    """Bytes the sdkserver reads for this call (its JSON request)."""
+    return len(json.dumps([api_name, list(args), kwargs]))
+
+
 # Enough for nova-compute's concurrent operations; the connector itself runs
 # at most 20 deploys/captures at once.
 POOL_SIZE = 20
@@ -230,7 +236,7 @@ class ConnectorClient(object):
                   "%(n)d given") % {'api': api_name, 'expected': expected,
                                     'n': len(args)}))
         try:
-            size = len(json.dumps([api_name, list(args), kwargs]))
+            size = request_size(api_name, *args, **kwargs)
             # As RESTClient._get_url_body_headers.
             nparams = spec['params_path']
             path, body = spec['request'](nparams, *args, **kwargs)

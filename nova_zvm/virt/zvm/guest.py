@@ -19,6 +19,7 @@ the guest exist" is asked of the guest itself, never by listing all guests.
 
 import time
 
+import cachetools
 from oslo_log import log as logging
 from oslo_utils import excutils
 
@@ -26,6 +27,7 @@ from nova.compute import power_state
 import nova.conf
 from nova import context as nova_context
 from nova import exception
+from nova.i18n import _
 from nova import objects
 from nova.objects import diagnostics
 from nova.virt import driver as virt_driver
@@ -47,6 +49,8 @@ ROOT_VDEV = '0100'
 POWER_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
 # Nova tails what it shows; keep the answer bounded like other drivers do.
 MAX_CONSOLE_BYTES = 100 * 1024
+# Guests whose last console log is kept (at most MAX_CONSOLE_BYTES each).
+CONSOLE_LOGS_KEPT = 64
 
 
 def minidisk(size, **extra):
@@ -79,6 +83,18 @@ def is_duplicate_guest(err):
         8, 400, 8)
 
 
+def unsupported_distro(os_distro):
+    """Why the driver cannot deploy this os_distro, or None."""
+    if (os_distro or '').lower().startswith('rhcos'):
+        # zvmsdk deploys RHCOS from an Ignition file given as the transport
+        # file, with the NICs (and MTU) defined before the deploy; this
+        # driver delivers a config drive, which RHCOS does not read.
+        return _("os_distro %s: Red Hat CoreOS images are not supported by "
+                 "this driver (they need an Ignition file instead of a "
+                 "config drive)") % os_distro
+    return None
+
+
 def instance_os_distro(instance):
     return (instance.system_metadata or {}).get('image_os_distro')
 
@@ -97,6 +113,8 @@ class GuestOps(object):
         # with their name is someone else's (e.g. a name clash that made
         # guest_create fail) and destroy must not delete it.
         self._not_created = set()
+        # Last console log read per guest, for when it is stopped; bounded.
+        self._console_logs = cachetools.LRUCache(maxsize=CONSOLE_LOGS_KEPT)
 
     # -- queries -----------------------------------------------------------
 
@@ -136,10 +154,23 @@ class GuestOps(object):
                 if inst.name.upper() in guests]
 
     def console_output(self, instance):
-        output = self._client.call('guest_get_console_output',
-                                   names.userid(instance)) or ''
-        data = output.encode('utf-8', 'replace')
-        return data[-MAX_CONSOLE_BYTES:]
+        """The guest's console log; a stopped guest's last one we read.
+
+        z/VM spools a guest's console only while it is logged on: for a
+        stopped guest Image_Console_Get fails (8/1/8/8). The log read last
+        (kept per guest in this service) is returned then, or nothing.
+        """
+        userid = names.userid(instance)
+        try:
+            output = self._client.call('guest_get_console_output',
+                                       userid) or ''
+        except zvm_exc.ConnectorError as err:
+            if (err.rc, err.rs) != (8, 8):
+                raise
+            return self._console_logs.get(userid, b'')
+        data = output.encode('utf-8', 'replace')[-MAX_CONSOLE_BYTES:]
+        self._console_logs[userid] = data
+        return data
 
     def diagnostics(self, instance):
         userid = names.userid(instance)
@@ -220,6 +251,13 @@ class GuestOps(object):
               power_on=True):
         userid = names.userid(instance)
         os_distro = image.required_os_distro(image_meta)
+        # Refusals that need nothing created come first.
+        reason = (unsupported_distro(os_distro) or
+                  network.check_network_info(userid, os_distro,
+                                             network_info))
+        if reason:
+            raise exception.BuildAbortException(instance_uuid=instance.uuid,
+                                                reason=reason)
         started = time.monotonic()
         self._not_created.add(instance.uuid)
         # -- volumes hook (volume.py) ----------------------------------------
@@ -279,6 +317,15 @@ class GuestOps(object):
             return self._client.call('guest_create', userid, instance.vcpus,
                                      instance.memory_mb, disk_list=disks,
                                      **options)
+        except exception.InstanceNotFound as err:
+            # guest_create's only "not found" is the directory profile
+            # (404/10/404/1); Nova would read InstanceNotFound as "deleted
+            # during the build".
+            raise exception.BuildAbortException(
+                instance_uuid=instance.uuid,
+                reason=_("the z/VM directory profile %(profile)s of [zvm] "
+                         "user_profile does not exist: %(err)s") % {
+                    'profile': options.get('user_profile'), 'err': err})
         except zvm_exc.ConnectorError as err:
             if is_duplicate_guest(err):
                 # Never roll back a guest this spawn did not create.
@@ -349,16 +396,25 @@ class GuestOps(object):
         self._client.call('guest_start', names.userid(instance))
 
     def power_off(self, instance, timeout=0, retry_interval=0):
+        """Nova's contract: a clean stop within timeout, then a hard one."""
         userid = names.userid(instance)
         if timeout and timeout > 0:
-            # Clean shutdown: signal the OS, wait up to timeout seconds,
-            # then the connector logs the guest off.
-            self._client.call(
-                'guest_softstop', userid, timeout=int(timeout),
-                poll_interval=int(retry_interval or
-                                  CONF.zvm.softstop_poll_interval))
-        else:
-            self._client.call('guest_stop', userid)
+            # Clean shutdown: signal the OS and wait up to timeout seconds.
+            try:
+                self._client.call(
+                    'guest_softstop', userid, timeout=int(timeout),
+                    poll_interval=int(retry_interval or
+                                      CONF.zvm.softstop_poll_interval))
+                return
+            except exception.InstanceNotFound:
+                raise
+            except zvm_exc.ConnectorError as err:
+                # e.g. 99/1/99/414: the guest did not stop in time (its OS
+                # ignored the signal); z/VM logs it off below.
+                LOG.warning("Clean shutdown of %(uid)s failed (%(err)s); "
+                            "stopping it", {'uid': userid, 'err': err},
+                            instance=instance)
+        self._client.call('guest_stop', userid)
 
     def reboot(self, instance, reboot_type):
         userid = names.userid(instance)

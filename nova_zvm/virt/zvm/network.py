@@ -12,19 +12,30 @@
 
 """Neutron VIFs as z/VM NICs.
 
-Each VIF becomes one virtual NIC in the guest's directory entry, created with
-its own connector call: the connector's sdkserver reads a request in one
-4096-byte read, and a call carrying several NICs can exceed it. The z/VM
-Neutron agent couples the NIC to its vswitch and reports the port active,
-which is the network-vif-plugged event spawn waits for. IPv4 addresses are
-given to the connector, which writes the guest's interface configuration;
-IPv6 reaches the guest through the config drive's network_data.json.
+Each VIF becomes one virtual NIC in the guest's directory entry. All NICs
+of a spawn go to the connector in ONE ``guest_create_network_interface``
+call: zvmsdk writes the guest's network configuration per call, and for
+Ubuntu 20.04 and later a second call fails (dist.py raises). The call must
+fit the sdkserver's one 4096-byte read: :func:`check_network_info` refuses,
+before anything is created, what cannot be configured:
+
+* a VIF without an IPv4 address: zvmsdk writes IPv4 configuration only
+  (``IPADDR=""`` or a netplan ``addresses: ['/']`` otherwise);
+* more than one VIF on Ubuntu 20.04 and later: zvmsdk writes one netplan
+  file, the last NIC's, whatever the number of NICs;
+* more NICs than fit in one request.
+
+The z/VM Neutron agent couples the NIC to its vswitch and reports the port
+active, which is the network-vif-plugged event spawn waits for.
 """
 
 from oslo_log import log as logging
 
 import nova.conf
 from nova import exception
+from nova.i18n import _
+
+from nova_zvm.virt.zvm import client
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -34,6 +45,42 @@ def _ipv4_subnet(vif):
     for subnet in vif.get('network', {}).get('subnets', []):
         if subnet.get('version') == 4 and subnet.get('ips'):
             return subnet
+    return None
+
+
+def _is_netplan_distro(os_distro):
+    """Ubuntu 20.04 and later: zvmsdk's netplan configuration (dist.py)."""
+    distro = (os_distro or '').lower()
+    if not distro.startswith('ubuntu'):
+        return False
+    try:
+        return int(distro[len('ubuntu'):].split('.')[0]) >= 20
+    except ValueError:
+        return False
+
+
+def check_network_info(userid, os_distro, network_info):
+    """The reason z/VM cannot configure these VIFs, or None.
+
+    Asked before anything is created (spawn), so a refusal leaves nothing.
+    """
+    vifs = list(network_info or [])
+    for vif in vifs:
+        if _ipv4_subnet(vif) is None:
+            return _("port %s has no IPv4 address: the z/VM Cloud Connector "
+                     "configures IPv4 interfaces only") % vif['id']
+    if len(vifs) > 1 and _is_netplan_distro(os_distro):
+        return _("%(distro)s guests get one network interface: the z/VM "
+                 "Cloud Connector writes the netplan file of one NIC only "
+                 "(%(n)d ports requested)") % {'distro': os_distro,
+                                               'n': len(vifs)}
+    size = client.request_size(
+        'guest_create_network_interface', userid, os_distro,
+        [nic_definition(vif) for vif in vifs], active=False)
+    if size > client.MAX_REQUEST_BYTES:
+        return _("%(n)d ports do not fit in one z/VM Cloud Connector request "
+                 "(%(size)d bytes, at most %(max)d)") % {
+            'n': len(vifs), 'size': size, 'max': client.MAX_REQUEST_BYTES}
     return None
 
 
@@ -68,16 +115,17 @@ class NetworkOps(object):
         self._client = client
 
     def create_nics(self, userid, os_distro, network_info, active=False):
-        """Create one NIC per VIF; returns the vdevs created, in order."""
-        vdevs = []
-        for vif in network_info:
-            result = self._client.call(
-                'guest_create_network_interface', userid, os_distro,
-                [nic_definition(vif)], active=active)
-            vdev = result[0].get('nic_vdev') if result else None
-            vdevs.append(vdev)
-            LOG.debug("Created NIC %(vdev)s for port %(port)s of %(uid)s",
-                      {'vdev': vdev, 'port': vif['id'], 'uid': userid})
+        """Create one NIC per VIF, in one call; returns their vdevs."""
+        vifs = list(network_info)
+        if not vifs:
+            return []
+        result = self._client.call(
+            'guest_create_network_interface', userid, os_distro,
+            [nic_definition(vif) for vif in vifs], active=active) or []
+        vdevs = [net.get('nic_vdev') for net in result]
+        LOG.debug("Created NICs %(vdevs)s for ports %(ports)s of %(uid)s",
+                  {'vdevs': vdevs, 'ports': [vif['id'] for vif in vifs],
+                   'uid': userid})
         return vdevs
 
     def nics_by_port(self, userid):

@@ -99,6 +99,23 @@ class GuestQueryTestCase(GuestTestBase):
         self.client.answers['guest_get_console_output'] = None
         self.assertEqual(b'', self.ops.console_output(self.instance))
 
+    def test_console_of_a_stopped_guest_is_the_last_one_read(self):
+        # z/VM spools the console of a logged-on guest only: 8/1/8/8.
+        stopped = fakes.connector_error('guest_get_console_output', 8, 8,
+                                        modid=1)
+        self.client.answers['guest_get_console_output'] = stopped
+        self.assertEqual(b'', self.ops.console_output(self.instance))
+        self.client.answers['guest_get_console_output'] = 'booted\n'
+        self.assertEqual(b'booted\n', self.ops.console_output(self.instance))
+        self.client.answers['guest_get_console_output'] = stopped
+        self.assertEqual(b'booted\n', self.ops.console_output(self.instance))
+
+    def test_console_other_errors_are_raised(self):
+        self.client.answers['guest_get_console_output'] = (
+            fakes.connector_error('guest_get_console_output', 500, 1))
+        self.assertRaises(exception.NovaException, self.ops.console_output,
+                          self.instance)
+
     def test_list_instances(self):
         self.client.answers['guest_list'] = ['OS000001', 'ZCCUSER']
         self.assertEqual(['OS000001', 'ZCCUSER'], self.ops.list_instances())
@@ -168,6 +185,22 @@ class PowerTestCase(GuestTestBase):
         self.assertEqual([('guest_softstop', ('OS000001',),
                            {'timeout': 60, 'poll_interval': 5})],
                          self.client.calls)
+
+    def test_clean_power_off_that_times_out_stops_the_guest(self):
+        # The guest's OS ignores the signal: zvmsdk gives up with
+        # 99/1/99/414; Nova's contract is a hard stop then.
+        self.client.answers['guest_softstop'] = fakes.connector_error(
+            'guest_softstop', 99, 414, modid=1)
+        self.ops.power_off(self.instance, timeout=60, retry_interval=5)
+        self.assertEqual(['guest_softstop', 'guest_stop'],
+                         self.client.api_names())
+
+    def test_power_off_of_a_gone_guest_is_not_forced(self):
+        self.client.answers['guest_softstop'] = fakes.guest_not_found(
+            'guest_softstop', 'OS000001')
+        self.assertRaises(exception.InstanceNotFound, self.ops.power_off,
+                          self.instance, timeout=60)
+        self.assertEqual(['guest_softstop'], self.client.api_names())
 
     def test_clean_power_off_default_interval(self):
         self.flags(softstop_poll_interval=7, group='zvm')
@@ -275,8 +308,9 @@ class SpawnTestCase(GuestTestBase):
             guest_create=lambda userid, vcpus, mem, disk_list, **kw: [
                 dict(d, vdev='%04x' % (0x100 + i))
                 for i, d in enumerate(disk_list)],
-            guest_create_network_interface=fakes.Seq(
-                [[{'nic_vdev': '1000'}], [{'nic_vdev': '1003'}]]))
+            guest_create_network_interface=lambda uid, distro, nets, **kw: [
+                dict(net, nic_vdev='%04X' % (0x1000 + 3 * i))
+                for i, net in enumerate(nets)])
         self.vifs = [
             test_network.make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5',
                                   active=True),
@@ -297,6 +331,29 @@ class SpawnTestCase(GuestTestBase):
                        'secret-pw', network_info if network_info is not None
                        else self.vifs, bdi, power_on=power_on)
 
+    def test_unknown_user_profile_aborts_the_build_naming_it(self):
+        self.flags(user_profile='NOSUCH', group='zvm')
+        self.client.answers['guest_create'] = fakes.guest_not_found(
+            'guest_create', 'OS000001')
+        err = self.assertRaises(exception.BuildAbortException, self._spawn)
+        self.assertIn('user_profile', str(err))
+        self.assertIn('NOSUCH', str(err))
+        self.assertNotIn('guest_deploy', self.client.api_names())
+
+    def test_ipv6_only_port_refused_before_any_call(self):
+        vifs = [test_network.make_vif('p6', 'fa:16:3e:00:00:06',
+                                      v6='fd00::6', active=True)]
+        err = self.assertRaises(exception.BuildAbortException, self._spawn,
+                                network_info=vifs)
+        self.assertIn('IPv4', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_rhcos_refused_before_any_call(self):
+        self.image_meta.properties.os_distro = 'rhcos4.12'
+        err = self.assertRaises(exception.BuildAbortException, self._spawn)
+        self.assertIn('CoreOS', str(err))
+        self.assertEqual([], self.client.calls)
+
     def _assert_no_files(self):
         for path in self.transport_files:
             self.assertFalse(os.path.exists(path))
@@ -307,7 +364,6 @@ class SpawnTestCase(GuestTestBase):
     def test_spawn_sequence(self):
         self._spawn()
         self.assertEqual(['image_query', 'guest_create', 'guest_deploy',
-                          'guest_create_network_interface',
                           'guest_create_network_interface', 'guest_start'],
                          self.client.api_names())
         create = self.client.calls[1]

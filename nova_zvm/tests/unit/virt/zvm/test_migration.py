@@ -618,7 +618,7 @@ class MoveTestCase(MigrationTestBase):
         self.finish(info)
         self.assertEqual(['image_import', 'guest_create', 'guest_deploy',
                           'image_delete', 'guest_create_network_interface',
-                          'guest_create_network_interface', 'guest_start'],
+                          'guest_start'],
                          self.dst.api_names())
         path = jsonutils.loads(info)['path']
         self.assertEqual(((MIG_IMAGE, 'file://' + path,

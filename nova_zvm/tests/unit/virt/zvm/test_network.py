@@ -104,21 +104,22 @@ class NetworkOpsTestCase(test.NoDBTestCase):
         self.vifs = [make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5'),
                      make_vif('p2', 'fa:16:3e:00:00:02', v4='10.0.0.6')]
         self.client = fakes.FakeClient(
-            guest_create_network_interface=fakes.Seq([
-                [{'nic_vdev': '1000'}], [{'nic_vdev': '1003'}]]))
+            guest_create_network_interface=lambda uid, distro, nets, **kw: [
+                dict(net, nic_vdev='%04X' % (0x1000 + 3 * i))
+                for i, net in enumerate(nets)])
         self.ops = network.NetworkOps(self.client)
 
-    def test_one_call_per_nic(self):
+    def test_one_call_for_all_nics(self):
+        # zvmsdk writes a guest's network configuration per call; Ubuntu
+        # 20.04+ fails a second one.
         vdevs = self.ops.create_nics('OS000001', 'rhel9.2', self.vifs)
         self.assertEqual(['1000', '1003'], vdevs)
-        self.assertEqual(2, self.client.count())
+        self.assertEqual(1, self.client.count())
         api, args, kwargs = self.client.calls[0]
         self.assertEqual('guest_create_network_interface', api)
         self.assertEqual('OS000001', args[0])
         self.assertEqual('rhel9.2', args[1])
-        self.assertEqual(1, len(args[2]))
-        self.assertEqual('p1', args[2][0]['nic_id'])
-        self.assertEqual('p2', self.client.calls[1][1][2][0]['nic_id'])
+        self.assertEqual(['p1', 'p2'], [n['nic_id'] for n in args[2]])
 
     def test_nics_by_port(self):
         self.client.answers['guests_get_nic_info'] = [
@@ -152,3 +153,36 @@ class NetworkOpsTestCase(test.NoDBTestCase):
                           ('OS000001', 'rhel9.2', '1003'), {}),
                          self.client.calls[-1])
         self.assertEqual(2, self.client.count())
+
+
+class CheckNetworkInfoTestCase(test.NoDBTestCase):
+
+    def test_ipv4_ports_are_fine(self):
+        vifs = [make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5'),
+                make_vif('p2', 'fa:16:3e:00:00:02', v4='10.0.0.6')]
+        self.assertIsNone(
+            network.check_network_info('OS000001', 'rhel9.2', vifs))
+
+    def test_port_without_ipv4_is_refused(self):
+        vifs = [make_vif('p6', 'fa:16:3e:00:00:06')]
+        reason = network.check_network_info('OS000001', 'rhel9.2', vifs)
+        self.assertIn('p6', reason)
+        self.assertIn('IPv4', reason)
+
+    def test_ubuntu_20_and_later_get_one_nic(self):
+        vifs = [make_vif('p1', 'fa:16:3e:00:00:01', v4='10.0.0.5'),
+                make_vif('p2', 'fa:16:3e:00:00:02', v4='10.0.0.6')]
+        for distro in ('ubuntu20.04', 'ubuntu22.04'):
+            reason = network.check_network_info('OS000001', distro, vifs)
+            self.assertIn(distro, reason)
+        self.assertIsNone(network.check_network_info(
+            'OS000001', 'ubuntu22.04', vifs[:1]))
+        self.assertIsNone(network.check_network_info(
+            'OS000001', 'ubuntu16.04', vifs))
+
+    def test_too_many_ports_for_one_request(self):
+        vifs = [make_vif('port-%02d' % i, 'fa:16:3e:00:00:%02x' % i,
+                         v4='10.0.0.%d' % (i + 10)) for i in range(40)]
+        reason = network.check_network_info('OS000001', 'rhel9.2', vifs)
+        self.assertIn('40 ports', reason)
+        self.assertIn('4096', reason)

@@ -631,9 +631,9 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
     def test_rhcos_from_volume_refused_before_any_call(self):
         meta = objects.ImageMeta.from_dict({
             'disk_format': 'raw', 'properties': {'os_distro': 'rhcos4.12'}})
-        err = self.assertRaises(exception.InvalidVolume, self._spawn,
+        err = self.assertRaises(exception.BuildAbortException, self._spawn,
                                 self._bfv(), image_meta=meta)
-        self.assertIn('RHCOS', str(err))
+        self.assertIn('CoreOS', str(err))
         self.assertEqual([], self.client.calls)
 
     def test_without_volume_ops_volumes_are_ignored(self):
