@@ -209,6 +209,17 @@ keep the ephemeral disks as they are, are never affected.
 
 ALL_NEW_OPTS = connection_opts + guest_opts + migration_opts
 
+# What the options checked by a regex accept, in the words of the error the
+# driver gives at start-up for a bad value (startup.check_option_values).
+ACCEPTED = {
+    'disk_pool': "TYPE:NAME with TYPE ECKD or FBA and a NAME of 1 to 8 "
+                 "characters (A-Z, 0-9, @, #, $, _), for example ECKD:POOL1",
+    'user_profile': "a z/VM profile name of 1 to 8 characters (A-Z, 0-9, "
+                    "@, #, $, _), for example OSDFLT",
+    'guest_max_memory': "a size of 1 to 8 digits followed by M or G, for "
+                        "example 64G",
+}
+
 
 volume_opts = [
     cfg.StrOpt('fcp_template_id',

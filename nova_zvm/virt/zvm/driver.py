@@ -21,6 +21,7 @@ support are listed, with reasons, in :mod:`unsupported`.
 from oslo_log import log as logging
 
 import nova.conf
+from nova import exception
 from nova.virt import driver
 from nova.virt import node
 
@@ -96,8 +97,12 @@ class ZVMDriver(driver.ComputeDriver):
 
     def __init__(self, virtapi, client=None):
         super(ZVMDriver, self).__init__(virtapi)
-        startup.check_nova_version()
-        startup.check_options(CONF)
+        try:
+            startup.check_nova_version()
+            startup.check_options(CONF)
+        except exception.InvalidConfiguration as err:
+            # One line and exit 1: Nova would print a traceback.
+            startup.stop_service(err)
         # No connector call here: nova-compute must start while the
         # connector is down, and recover when it answers.
         self._client = client or zvm_client.ConnectorClient.from_conf(CONF)

@@ -160,21 +160,27 @@ class DriverStartTestCase(test.NoDBTestCase):
         from_conf.assert_called_once_with(driver.CONF)
         self.assertIs(from_conf.return_value, drv._client)
 
+    def _assert_stops(self, *fragments):
+        """The constructor logs one ERROR line and exits with status 1."""
+        err = self.assertRaises(SystemExit, driver.ZVMDriver,
+                                fake_virt.FakeVirtAPI(),
+                                client=fakes.FakeClient())
+        self.assertEqual(1, err.code)
+        lines = [line for line in self.stdlog.logger.output.splitlines()
+                 if 'ERROR' in line]
+        self.assertEqual(1, len(lines), lines)
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+        self.assertNotIn('Traceback', self.stdlog.logger.output)
+
     def test_constructor_refuses_bad_options(self):
         self.flags(instance_name_template='instance-%08x')
-        err = self.assertRaises(exception.InvalidConfiguration,
-                                driver.ZVMDriver, fake_virt.FakeVirtAPI(),
-                                client=fakes.FakeClient())
-        self.assertIn('instance_name_template', str(err))
+        self._assert_stops('[DEFAULT] instance_name_template')
 
     def test_constructor_refuses_unsupported_nova(self):
         with mock.patch('nova.version.version_string',
                         return_value='33.1.0'):
-            err = self.assertRaises(exception.InvalidConfiguration,
-                                    driver.ZVMDriver,
-                                    fake_virt.FakeVirtAPI(),
-                                    client=fakes.FakeClient())
-        self.assertIn('33.1.0', str(err))
+            self._assert_stops('33.1.0')
 
     def test_init_host_survives_unreachable_connector(self):
         client = fakes.FakeClient(host_get_info=fakes.unreachable())
