@@ -131,8 +131,13 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def init_host(self, host):
         self._hostname = host
+        self._host.problem.host = host
         try:
             self._host.host_info()
+        except zvm_exc.ConnectorConfigError:
+            # Logged by host_info, in one line naming the option; the
+            # service stays up, not ready, and checks again periodically.
+            pass
         except zvm_exc.ConnectorUnreachable as err:
             LOG.warning("The z/VM Cloud Connector is not reachable yet; "
                         "the service starts and retries: %s", err)
