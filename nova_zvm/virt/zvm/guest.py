@@ -252,7 +252,8 @@ class GuestOps(object):
         image_name = None
         if not volumes.boot:
             image_name = self._image.ensure_image(
-                context, image_meta, trusted_certs=instance.trusted_certs)
+                context, image_meta, trusted_certs=instance.trusted_certs,
+                root_gb=instance.flavor.root_gb)
         disks = self.disk_list(instance, image_name, block_device_info)
         # Every z/VM guest gets one (see configdrive): say so in Nova.
         instance.config_drive = True

@@ -318,6 +318,15 @@ class SpawnTestCase(GuestTestBase):
         self._assert_no_files()
         self.assertEqual('True', self.instance.config_drive)
 
+    def test_image_larger_than_the_flavor_creates_nothing(self):
+        self.instance.flavor.root_gb = 1
+        self.client.answers['image_query'] = [{
+            'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2',
+            'disk_size_units': '3339:CYL', 'last_access_time': 1.0}]
+        self.assertRaises(exception.FlavorDiskSmallerThanImage, self._spawn)
+        self.assertEqual(['image_query'], self.client.api_names())
+        self._assert_no_files()
+
     def test_spawn_never_lists_guests(self):
         self._spawn()
         self.assertNotIn('guest_list', self.client.api_names())
