@@ -44,6 +44,7 @@ OPTION = '[zvm] disk_pool'
 # it tells an automatic disable from an operator's.
 DISABLE_PREFIX = 'AUTO: '
 # Device types of DASD volumes (z/VM QUERY DASD) by disk pool type.
+_UNKNOWN = object()
 DEVICE_TYPES = (('ECKD', ('3390', '3380')), ('FBA', ('9336', '9332',
                                                      '9335', 'FBA')))
 
@@ -117,32 +118,38 @@ class ConfigProblem(object):
         self.message = None
         # The compute service's host (init_host); CONF.host until then.
         self.host = None
-        # A service this driver disabled before a restart is enabled again
-        # at the first clear() of the new process.
-        self._started = True
+        # What the service status shows: a message, None for "enabled", or
+        # unknown (a service this driver disabled before a restart is
+        # enabled again by the new process). Set again until it succeeds:
+        # at the first start the service record comes after init_host.
+        self._shown = _UNKNOWN
 
     def report(self, err):
         message = str(err)
-        if message == self.message:
-            return
-        self.message = message
-        LOG.error("%s. This host takes no new servers until it is fixed.",
-                  message)
-        _set_service_disabled(self.host or CONF.host, True, message)
+        if message != self.message:
+            self.message = message
+            LOG.error("%s. This host takes no new servers until it is "
+                      "fixed.", message)
+        if self._shown != message and _set_service_disabled(
+                self.host or CONF.host, True, message):
+            self._shown = message
 
     def clear(self):
-        if self.message is None and not self._started:
-            return
         if self.message is not None:
             LOG.info("The z/VM driver's configuration problem is solved: "
                      "%s", self.message)
-        self.message = None
-        self._started = False
-        _set_service_disabled(self.host or CONF.host, False, None)
+            self.message = None
+        if self._shown is not None and _set_service_disabled(
+                self.host or CONF.host, False, None):
+            self._shown = None
 
 
 def _set_service_disabled(host, disabled, reason):
-    """Disable (or enable again) this compute service, as libvirt does."""
+    """Disable (or enable again) this compute service, as libvirt does.
+
+    :returns: True when the service shows what was asked, or an operator's
+        own decision (never overridden); False when it could not be read
+    """
     try:
         service = objects.Service.get_by_compute_host(
             nova_context.get_admin_context(), host)
@@ -150,15 +157,17 @@ def _set_service_disabled(host, disabled, reason):
             DISABLE_PREFIX + 'z/VM driver')
         if service.disabled and not automatic:
             # An operator's decision is never overridden.
-            return
+            return True
         if not disabled and not service.disabled:
-            return
+            return True
         service.disabled = disabled
         # The service record's column holds 255 characters.
         service.disabled_reason = (
             (DISABLE_PREFIX + reason)[:255] if disabled else None)
         service.save()
+        return True
     except Exception as err:
         # Not registered yet (first start), or the conductor is away: the
-        # log line above still tells the operator.
+        # log line still tells the operator; tried again next time.
         LOG.debug("Cannot update the compute service status: %s", err)
+        return False

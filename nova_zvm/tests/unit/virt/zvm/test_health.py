@@ -131,12 +131,21 @@ class ConfigProblemTestCase(test.NoDBTestCase):
         self.problem.clear()
         self.assertEqual([(False, None)], self.saved)
 
-    def test_status_update_failure_is_not_fatal(self):
+    def test_status_set_once_the_service_record_exists(self):
+        # First start: init_host runs before the service record exists.
         self.lookup.side_effect = exception.ComputeHostNotFound(
             host='compute1')
-        self.problem.report(zvm_exc.ConnectorConfigError(
-            'x', {'errmsg': 'bad'}, option='[zvm] ca_file'))
+        err = zvm_exc.ConnectorConfigError(
+            'x', {'errmsg': 'bad'}, option='[zvm] ca_file')
+        self.problem.report(err)
         self.assertEqual(1, len(self._errors()))
+        self.assertEqual([], self.saved)
+        self.lookup.side_effect = None
+        self.problem.report(err)
+        self.problem.report(err)
+        self.assertEqual(1, len(self._errors()))
+        self.assertEqual(1, len(self.saved))
+        self.assertTrue(self.service.disabled)
 
 
 class HostConfigProblemTestCase(test.NoDBTestCase):
