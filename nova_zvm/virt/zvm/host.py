@@ -63,6 +63,9 @@ class HostOps(object):
         self._nodename = None
         self._pool_checked = False
         self.problem = health.ConfigProblem()
+        # The last host data fetched, for resource updates during a
+        # configuration problem (the service is disabled meanwhile).
+        self._last_good = None
 
     def host_info(self, max_age=0.0):
         """Host data, fetched again when older than max_age seconds."""
@@ -79,6 +82,7 @@ class HostOps(object):
             self.problem.report(err)
             raise
         self.problem.clear()
+        self._last_good = info
         # The connector reports memory as a float (its convert_to_mb);
         # Nova and placement count in whole units.
         for key in INTEGER_KEYS:
@@ -133,13 +137,23 @@ class HostOps(object):
     def get_nodenames_by_uuid(self, refresh=False):
         return {self._node_uuid: self.get_available_nodes(refresh)[0]}
 
-    def get_available_resource(self, nodename=None):
+    def _resource_info(self, max_age=0.0):
+        """Host data for a resource update, despite a configuration problem.
+
+        The problem was told by host_info, and the next updates stop at
+        get_available_nodes ("not ready"): the update in progress keeps the
+        last data instead of Nova logging the error again with a traceback.
+        """
         try:
-            info = self.host_info()
+            return self.host_info(max_age=max_age)
         except zvm_exc.ConnectorConfigError as err:
-            # Nova logs this one in a line, without a traceback; the next
-            # updates stop at get_available_nodes ("not ready").
-            raise exception.InvalidConfiguration(str(err))
+            if self._last_good is None:
+                # Nova logs it in one line, without a traceback.
+                raise exception.InvalidConfiguration(str(err))
+            return self._last_good
+
+    def get_available_resource(self, nodename=None):
+        info = self._resource_info()
         return {
             'uuid': self._node_uuid,
             'vcpus': info.get('vcpus', 0),
@@ -162,7 +176,7 @@ class HostOps(object):
 
     def update_provider_tree(self, provider_tree, nodename, ratios,
                              reserved_disk_gb):
-        info = self.host_info(max_age=HOST_INFO_MAX_AGE)
+        info = self._resource_info(max_age=HOST_INFO_MAX_AGE)
         totals = {orc.VCPU: (info.get('vcpus', 0), CONF.reserved_host_cpus),
                   orc.MEMORY_MB: (info.get('memory_mb', 0),
                                   CONF.reserved_host_memory_mb),

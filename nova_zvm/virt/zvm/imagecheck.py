@@ -64,8 +64,8 @@ def check_metadata(image_meta, image_id):
         raise _unacceptable(image_id, _(
             "its disk_format is %(fmt)s; z/VM deploys disk_format raw "
             "images in the z/VM Cloud Connector's disk image format (a "
-            "capture of a z/VM guest's root minidisk), not other formats "
-            "or their conversions") % {'fmt': disk_format})
+            "capture of a z/VM guest's root minidisk)") % {
+            'fmt': disk_format})
 
 
 def _looks_like(data):
@@ -106,11 +106,12 @@ def read_header(path, image_meta, image_id):
     looks = _looks_like(data)
     disk_format = (image_meta.disk_format
                    if image_meta.obj_attr_is_set('disk_format') else None)
+    # The essentials first: Nova keeps 255 characters of a server's fault.
     raise _unacceptable(image_id, _(
-        "its data is not in the z/VM Cloud Connector's disk image format "
-        "(expected a header starting 'xCAT CKD Disk Image:' or 'xCAT FBA "
-        "Part Image:' with the disk size, as zthin's creatediskimage "
-        "writes); it %(looks)s, while its disk_format claims %(fmt)s") % {
+        "its data %(looks)s while its disk_format claims %(fmt)s; expected "
+        "the z/VM Cloud Connector's disk image format (a header starting "
+        "'xCAT CKD Disk Image:' or 'xCAT FBA Part Image:' with the disk "
+        "size, as zthin's creatediskimage writes)") % {
         'looks': (_("looks like %s") % looks) if looks else
         _("starts with %r") % bytes(data[:16]),
         'fmt': disk_format})

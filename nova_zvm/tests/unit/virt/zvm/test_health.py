@@ -197,12 +197,20 @@ class HostConfigProblemTestCase(test.NoDBTestCase):
         self.client.answers['host_get_info'] = zvm_exc.ConnectorConfigError(
             'host_get_info', {'errmsg': 'refused'},
             option='[zvm] connector_token_file')
-        err = self.assertRaises(exception.InvalidConfiguration,
-                                self.ops.get_available_resource, 'ZVMHOST1')
-        self.assertIn('[zvm] connector_token_file', str(err))
+        # The update in progress keeps the last data (told once, above).
+        res = self.ops.get_available_resource('ZVMHOST1')
+        self.assertEqual(16, res['vcpus'])
+        self.assertIn('[zvm] connector_token_file', self.ops.problem.message)
         # The next periodic stops at "not ready", and recovers when fixed.
         self.assertRaises(exception.VirtDriverNotReady,
                           self.ops.get_available_nodes)
         self.client.answers['host_get_info'] = dict(fakes.HOST_INFO)
         self.assertEqual(['ZVMHOST1'], self.ops.get_available_nodes())
         self.assertIsNone(self.ops.problem.message)
+
+    def test_problem_before_any_data_is_invalid_configuration(self):
+        self.client.answers['host_get_info'] = zvm_exc.ConnectorConfigError(
+            'host_get_info', {'errmsg': 'refused'}, option='[zvm] ca_file')
+        err = self.assertRaises(exception.InvalidConfiguration,
+                                self.ops.get_available_resource, 'ZVMHOST1')
+        self.assertIn('[zvm] ca_file', str(err))
