@@ -100,9 +100,13 @@ class ZVMDriver(driver.ComputeDriver):
         try:
             startup.check_nova_version()
             startup.check_options(CONF)
+            problem = None
         except exception.InvalidConfiguration as err:
-            # One line and exit 1: Nova would print a traceback.
-            startup.stop_service(err)
+            problem = err
+        if problem is not None:
+            # One line and exit 1: Nova would print a traceback. (Outside
+            # the except clause, where oslo.log would repeat the message.)
+            startup.stop_service(problem)
         # No connector call here: nova-compute must start while the
         # connector is down, and recover when it answers.
         self._client = client or zvm_client.ConnectorClient.from_conf(CONF)

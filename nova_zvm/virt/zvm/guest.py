@@ -26,6 +26,7 @@ from nova.compute import power_state
 import nova.conf
 from nova import context as nova_context
 from nova import exception
+from nova.i18n import _
 from nova import objects
 from nova.objects import diagnostics
 from nova.virt import driver as virt_driver
@@ -279,6 +280,16 @@ class GuestOps(object):
             return self._client.call('guest_create', userid, instance.vcpus,
                                      instance.memory_mb, disk_list=disks,
                                      **options)
+        except zvm_exc.GuestNotFound as err:
+            if not options.get('user_profile'):
+                raise
+            # The connector answers an unknown directory profile as "guest
+            # not found" (404, modID 10); it has no API to list profiles.
+            raise zvm_exc.ConnectorConfigError('guest_create', dict(
+                {key: getattr(err, key) for key in zvm_exc.CODES},
+                errmsg=_("guest_create answered 'not found' for a new "
+                         "guest: z/VM has no directory profile %s") %
+                options['user_profile']), option='[zvm] user_profile')
         except zvm_exc.ConnectorError as err:
             if is_duplicate_guest(err):
                 # Never roll back a guest this spawn did not create.

@@ -357,6 +357,18 @@ class SpawnTestCase(GuestTestBase):
                          {k: v for k, v in self.client.calls[1][2].items()
                           if k != 'disk_list'})
 
+    def test_unknown_user_profile_is_named(self):
+        self.flags(user_profile='NOPROF', group='zvm')
+        self.client.answers['guest_create'] = fakes.guest_not_found(
+            'guest_create', 'OS000001')
+        err = self.assertRaises(zvm_exc.ConnectorConfigError, self._spawn)
+        self.assertEqual('[zvm] user_profile', err.option)
+        self.assertIn('NOPROF', str(err))
+        self.assertEqual((404, 10), (err.overallRC, err.modID))
+        # Nothing was created, so nothing is deleted.
+        self.assertNotIn('guest_delete', self.client.api_names())
+        self._assert_no_files()
+
     def test_missing_os_distro_refused_before_any_call(self):
         self.image_meta = objects.ImageMeta.from_dict(
             {'id': IMAGE_ID, 'disk_format': 'raw', 'properties': {}})
