@@ -17,7 +17,8 @@ download or connector call. :func:`read_header` reads a downloaded file's
 header the way the connector does, before the import. :func:`check_fits`
 compares the image's root disk (from that header, or from the connector's
 ``image_query`` for an image already imported) with the flavor and the
-host's disk pool, before ``guest_create``.
+host's disk pool, before ``guest_create``; on first use the header is read
+from the first bytes Glance sends, before the download.
 
 The connector's image format (see the images guide): a 512-byte ASCII
 header written by zthin's ``creatediskimage``, ``xCAT CKD Disk Image:`` or
@@ -99,7 +100,12 @@ def read_header(path, image_meta, image_id):
         image claimed, for a file not in the connector's format
     """
     with open(path, 'rb') as image_file:
-        data = image_file.read(HEADER_PROBE)
+        return check_header(image_file.read(HEADER_PROBE), image_meta,
+                            image_id)
+
+
+def check_header(data, image_meta, image_id):
+    """As :func:`read_header`, for the image's first bytes."""
     units = parse_header(data)
     if units is not None:
         return units

@@ -214,6 +214,47 @@ class RefusedImageTestCase(ImageTestBase):
         self.assertEqual(1, fetched)
         self.assertEqual(['image_query'], self.client.api_names())
 
+    def _glance_streams(self, data):
+        """Glance's download without destination: chunks, closable."""
+        stream = mock.Mock()
+        stream.__iter__ = lambda _self: iter(
+            [data[i:i + 100] for i in range(0, len(data), 100)])
+        api = self.useFixture(fixtures.MockPatch(
+            'nova.image.glance.API')).mock
+        api.return_value.download.return_value = stream
+        return stream
+
+    def test_qcow2_data_refused_before_the_download(self):
+        stream = self._glance_streams(QCOW2)
+        err, fetched = self._refused(self.meta(IMAGE_ID))
+        self.assertIn('looks like qcow2', str(err))
+        self.assertEqual(0, fetched)
+        stream.close.assert_called_once_with()
+
+    def test_root_larger_than_flavor_refused_before_the_download(self):
+        self._glance_streams(CONTENT)
+        _err, fetched = self._refused(
+            self.image_meta, exc=exception.FlavorDiskSmallerThanImage,
+            root_gb=2)
+        self.assertEqual(0, fetched)
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def test_header_read_from_glance_then_downloaded(self):
+        self._glance_streams(CONTENT)
+        self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
+        self.assertEqual(['image_query', 'image_import'],
+                         self.client.api_names())
+
+    def test_glance_refusing_the_peek_leaves_it_to_the_download(self):
+        api = self.useFixture(fixtures.MockPatch(
+            'nova.image.glance.API')).mock
+        api.return_value.download.side_effect = exception.ImageNotFound(
+            image_id=IMAGE_ID)
+        with mock.patch.object(image.images, 'fetch',
+                               wraps=image.images.fetch) as fetch:
+            self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
+        self.assertEqual(1, fetch.call_count)
+
     def test_unknown_data_is_quoted(self):
         self.add_glance_image(OTHER_ID, b'hello world, not a disk' * 40)
         err, _fetched = self._refused(self.meta(OTHER_ID))
