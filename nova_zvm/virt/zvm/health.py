@@ -45,6 +45,8 @@ OPTION = '[zvm] disk_pool'
 DISABLE_PREFIX = 'AUTO: '
 # Device types of DASD volumes (z/VM QUERY DASD) by disk pool type.
 _UNKNOWN = object()
+# The connector's SMT layer: SMAPI/DirMaint refusals (no such pool).
+MODID_SMT = 1
 DEVICE_TYPES = (('ECKD', ('3390', '3380')), ('FBA', ('9336', '9332',
                                                      '9335', 'FBA')))
 
@@ -58,7 +60,9 @@ def _config_error(api, reason):
 def pool_missing(err, pool):
     """The configuration error for a failed ``host_diskpool_get_info``."""
     if isinstance(err, (zvm_exc.ConnectorUnreachable, zvm_exc.ConnectorBusy,
-                        zvm_exc.ConnectorConfigError)):
+                        zvm_exc.ConnectorConfigError)) or not (
+            err.modID == MODID_SMT or err.overallRC in (100, 404)):
+        # Not an answer about the pool (an internal error, for example).
         return err
     reason = _("the connector does not know disk pool %(pool)s (%(err)s); "
                "set [zvm] disk_pool to TYPE:NAME of one of its disk pools, "

@@ -214,3 +214,20 @@ class HostConfigProblemTestCase(test.NoDBTestCase):
         err = self.assertRaises(exception.InvalidConfiguration,
                                 self.ops.get_available_resource, 'ZVMHOST1')
         self.assertIn('[zvm] ca_file', str(err))
+
+
+class PoolMissingTestCase(test.NoDBTestCase):
+
+    def test_smt_or_invalid_input_answers_name_the_option(self):
+        for overall, modid in ((4, 1), (100, 400), (404, 10)):
+            err = health.pool_missing(fakes.connector_error(
+                'host_diskpool_get_info', overall, 1, modid=modid),
+                'ECKD:NOPOOL')
+            self.assertIsInstance(err, zvm_exc.ConnectorConfigError)
+            self.assertEqual('[zvm] disk_pool', err.option)
+
+    def test_other_failures_are_kept(self):
+        for original in (fakes.unreachable(), fakes.connector_error(
+                'host_diskpool_get_info', 500, 1, modid=100)):
+            self.assertIs(original,
+                          health.pool_missing(original, 'ECKD:POOL1'))
