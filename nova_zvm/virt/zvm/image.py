@@ -348,46 +348,12 @@ class ImageOps(object):
             if not disk_type:
                 # Refused before the download when the header says so.
                 imagecheck.check_fits(
-                    image_id, self._peek(context, image_meta, image_id),
-                    root_gb)
+                    image_id, imagecheck.peek_header(context, image_meta,
+                                                     image_id), root_gb)
             self._import(context, image_meta, image_id, os_distro,
                          disk_type, trusted_certs, root_gb)
             self._last_used[image_id] = time.monotonic()
             return image_id, True
-
-    @staticmethod
-    def _peek(context, image_meta, image_id):
-        """The root disk an image's first bytes in Glance declare.
-
-        One Glance request, closed after the header: the image is not
-        downloaded. The signature (trusted_certs) is verified by the
-        download that follows, which reads the header again.
-
-        :returns: ``'<size>:<unit>'``, or None when Glance gave no data
-        :raises: ImageUnacceptable for data not in the connector's format
-        """
-        try:
-            chunks = glance.API().download(context, image_id)
-        except Exception as err:
-            # The download proper reports Glance's failures.
-            LOG.debug("Cannot read the header of image %(id)s from "
-                      "Glance: %(err)s", {'id': image_id, 'err': err})
-            return None
-        if chunks is None:
-            return None
-        data = b''
-        try:
-            for chunk in chunks:
-                data += chunk
-                if len(data) >= imagecheck.HEADER_PROBE:
-                    break
-        finally:
-            close = getattr(chunks, 'close', None)
-            if close is not None:
-                close()
-        if not data:
-            return None
-        return imagecheck.check_header(data, image_meta, image_id)
 
     def _query(self, image_id):
         try:

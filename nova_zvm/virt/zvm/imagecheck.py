@@ -33,7 +33,10 @@ import math
 import nova.conf
 from nova import exception
 from nova.i18n import _
+from nova.image import glance
+from oslo_log import log as logging
 
+LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 DISK_FORMAT = 'raw'
@@ -121,6 +124,40 @@ def check_header(data, image_meta, image_id):
         'looks': (_("looks like %s") % looks) if looks else
         _("starts with %r") % bytes(data[:16]),
         'fmt': disk_format})
+
+
+def peek_header(context, image_meta, image_id):
+    """The root disk an image's first bytes in Glance declare.
+
+    One Glance request, closed after the header: the image is not
+    downloaded. The signature (trusted_certs) is verified by the download
+    that follows, which reads the header again.
+
+    :returns: ``'<size>:<unit>'``, or None when Glance gave no data
+    :raises: ImageUnacceptable for data not in the connector's format
+    """
+    try:
+        chunks = glance.API().download(context, image_id)
+    except Exception as err:
+        # The download proper reports Glance's failures.
+        LOG.debug("Cannot read the header of image %(id)s from Glance: "
+                  "%(err)s", {'id': image_id, 'err': err})
+        return None
+    if chunks is None:
+        return None
+    data = b''
+    try:
+        for chunk in chunks:
+            data += chunk
+            if len(data) >= HEADER_PROBE:
+                break
+    finally:
+        close = getattr(chunks, 'close', None)
+        if close is not None:
+            close()
+    if not data:
+        return None
+    return check_header(data, image_meta, image_id)
 
 
 def root_bytes(units):
