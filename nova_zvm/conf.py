@@ -46,6 +46,9 @@ reads the file, exchanges the admin token for a short-lived token at
 ``POST /token`` and sends that token with every request; it asks for a new
 one only when the connector rejects the current one (HTTP 401). The file must
 be readable by the nova-compute user; its content never appears in a log.
+It is read again whenever a new token is needed: after the connector's admin
+token is changed, copy the new one here (a refused admin token is reported
+naming this option, and the host takes no servers meanwhile).
 
 Leave unset for a connector without authentication.
 """),
@@ -122,13 +125,18 @@ Unset, the connector's own default disk pool is used. A compute node deploys
 images of one disk type only: the pool's type must match the disk type of the
 images it boots. The pool's size is what the node reports to placement as
 ``DISK_GB``.
+
+The format is checked when nova-compute starts; that the connector has the
+pool, and that its volumes are of the declared type, when the connector
+first answers (a wrong pool keeps the node out of scheduling, and says so).
 """),
     cfg.StrOpt('user_profile',
                regex=r'^[A-Za-z0-9_$#@]{1,8}$',
                help="""
 z/VM directory profile that new guests include (the ``INCLUDE`` statement of
-their directory entry), for example ``OSDFLT``. Unset, the connector's own
-default profile is used.
+their directory entry), for example ``OSDFLT``: 1 to 8 characters. Unset,
+the connector's own default profile is used. The connector cannot list the
+profiles: an unknown one fails the first boot.
 """),
     cfg.IntOpt('guest_max_cpus',
                min=1,
@@ -208,6 +216,17 @@ keep the ephemeral disks as they are, are never affected.
 ]
 
 ALL_NEW_OPTS = connection_opts + guest_opts + migration_opts
+
+# What the options checked by a regex accept, in the words of the error the
+# driver gives at start-up for a bad value (startup.check_option_values).
+ACCEPTED = {
+    'disk_pool': "TYPE:NAME with TYPE ECKD or FBA and a NAME of 1 to 8 "
+                 "characters (A-Z, 0-9, @, #, $, _), for example ECKD:POOL1",
+    'user_profile': "a z/VM profile name of 1 to 8 characters (A-Z, 0-9, "
+                    "@, #, $, _), for example OSDFLT",
+    'guest_max_memory': "a size of 1 to 8 digits followed by M or G, for "
+                        "example 64G",
+}
 
 
 volume_opts = [

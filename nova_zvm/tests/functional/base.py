@@ -94,7 +94,9 @@ class StoringGlanceFixture(nova_fixtures.GlanceFixture):
 
     Nova's fixture drops the data of ``update`` (a snapshot upload); the
     tests boot servers from snapshots and compare disk content, so the data
-    is kept, read in chunks as Glance would stream it.
+    is kept, read in chunks as Glance would stream it. A download without a
+    destination returns the data in chunks, as Glance does (Nova's fixture
+    returns nothing).
     """
 
     def update(self, context, image_id, metadata, data=None,
@@ -108,6 +110,18 @@ class StoringGlanceFixture(nova_fixtures.GlanceFixture):
             self._imagedata[image_id] = b''.join(chunks)
             image['size'] = len(self._imagedata[image_id])
         return image
+
+    def download(self, context, image_id, data=None, dst_path=None,
+                 trusted_certs=None):
+        if data is None and dst_path is None:
+            # As Glance: the data as an iterator of chunks.
+            self.show(context, image_id)
+            stored = self._imagedata.get(image_id, b'')
+            return iter([stored[i:i + 65536]
+                         for i in range(0, len(stored), 65536)])
+        return super(StoringGlanceFixture, self).download(
+            context, image_id, data=data, dst_path=dst_path,
+            trusted_certs=trusted_certs)
 
     def image_data(self, image_id):
         return self._imagedata.get(image_id)

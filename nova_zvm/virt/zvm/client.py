@@ -103,6 +103,14 @@ UNSUPPORTED_APIS = frozenset(['file_import', 'file_export', 'token_create'])
 # Codes of failures found on this side (as zvmconnector's own client).
 CLIENT = {'overallRC': 101, 'modID': 110, 'rc': 101}
 RS_REQUEST, RS_TOKEN_MISSING, RS_UNEXPECTED, RS_TOKEN_UNREADABLE = 1, 2, 3, 4
+# Ours, beyond zvmconnector's: the connector refused this host's
+# configuration (TLS verification, scheme, admin token): never retried.
+RS_CONFIG = 5
+
+# How OpenSSL words the TLS failures that are configuration, not outage.
+TLS_UNVERIFIED = ('CERTIFICATE_VERIFY_FAILED', 'certificate verify failed')
+TLS_NOT_SPOKEN = ('WRONG_VERSION_NUMBER', 'wrong version number',
+                  'record layer failure', 'packet length too long')
 BUSY = {'overallRC': 503, 'modID': 110, 'rc': 503}
 
 
@@ -123,6 +131,11 @@ class _Unauthorized(Exception):
 
 
 SDKWSGI_MODID = 120
+
+
+def _config_error(api_name, option, reason):
+    return zvm_exc.ConnectorConfigError(
+        api_name, _result(CLIENT, RS_CONFIG, reason), option=option)
 
 
 def _never_connected(err):
@@ -272,8 +285,11 @@ class ConnectorClient(object):
         if not self.token_file:
             try:
                 return self._send(api_name, method, path, body, timeout, None)
-            except _Unauthorized as err:
-                return err.result
+            except _Unauthorized:
+                raise _config_error(
+                    api_name, '[zvm] connector_token_file', _(
+                        "the connector answered HTTP 401: it requires a "
+                        "token, and no admin token file is set"))
         token = self._token or self._renew_token(None, api_name)
         try:
             return self._send(api_name, method, path, body, timeout, token)
@@ -325,38 +341,64 @@ class ConnectorClient(object):
             resp = self._session.request(method, self.url + path, data=body,
                                          headers=headers, timeout=timeout,
                                          verify=self._verify)
+        except requests.exceptions.SSLError as err:
+            self._tls_failed(api_name, err)
+            raise self._unreachable(api_name, method, path, err, timeout,
+                                    start)
         except requests.exceptions.RequestException as err:
-            LOG.debug("z/VM Cloud Connector %(api)s: %(method)s %(path)s "
-                      "failed after %(ms).0f ms: %(err)s",
-                      {'api': api_name, 'method': method, 'path': path,
-                       'ms': (time.monotonic() - start) * 1000,
-                       'err': type(err).__name__})
-            if isinstance(err, requests.exceptions.ReadTimeout):
-                reason = _("no answer in %(read).0f s to %(method)s %(path)s;"
-                           " the connector may have carried it out") % {
-                    'read': timeout[1], 'method': method, 'path': path}
-            elif isinstance(err, (requests.exceptions.ConnectionError,
-                                  requests.exceptions.Timeout)):
-                # urllib3 wraps the cause in a "Max retries exceeded" error.
-                cause = err.args[0] if err.args else err
-                reason = _("cannot reach %(url)s: %(err)s") % {
-                    'url': self.url, 'err': getattr(cause, 'reason', cause)}
-            else:
-                raise zvm_exc.ConnectorError(api_name, _result(
-                    CLIENT, RS_REQUEST, str(err)))
-            unreachable = zvm_exc.ConnectorUnreachable(
-                api_name, _result(CLIENT, RS_REQUEST, reason))
-            # No connection was made, so nothing was sent. (A reused
-            # keep-alive connection that breaks is not this case: the
-            # request may have reached the connector.)
-            unreachable.not_executed = _never_connected(err)
-            raise unreachable
+            raise self._unreachable(api_name, method, path, err, timeout,
+                                    start)
         LOG.debug("z/VM Cloud Connector %(api)s: %(method)s %(path)s -> "
                   "HTTP %(status)s in %(ms).0f ms",
                   {'api': api_name, 'method': method, 'path': path,
                    'status': resp.status_code,
                    'ms': (time.monotonic() - start) * 1000})
         return resp
+
+    def _tls_failed(self, api_name, err):
+        """Raise the configuration error a TLS failure means, if any."""
+        text = str(err)
+        if any(word in text for word in TLS_UNVERIFIED):
+            trusted = (_("the CA certificate in %s") % self.ca_file
+                       if self.ca_file else _("the system's CA certificates"))
+            raise _config_error(api_name, '[zvm] ca_file', _(
+                "the certificate of %(url)s does not verify against "
+                "%(trusted)s; set [zvm] ca_file to the PEM certificate of "
+                "the CA that signed the connector's certificate") % {
+                'url': self.url, 'trusted': trusted})
+        if any(word in text for word in TLS_NOT_SPOKEN):
+            raise _config_error(api_name, '[zvm] cloud_connector_url', _(
+                "%s is https:// but the connector does not answer with TLS "
+                "there; use http:// or the connector's https port") %
+                self.url)
+
+    def _unreachable(self, api_name, method, path, err, timeout, start):
+        """The exception for a request that got no answer."""
+        LOG.debug("z/VM Cloud Connector %(api)s: %(method)s %(path)s "
+                  "failed after %(ms).0f ms: %(err)s",
+                  {'api': api_name, 'method': method, 'path': path,
+                   'ms': (time.monotonic() - start) * 1000,
+                   'err': type(err).__name__})
+        if isinstance(err, requests.exceptions.ReadTimeout):
+            reason = _("no answer in %(read).0f s to %(method)s %(path)s;"
+                       " the connector may have carried it out") % {
+                'read': timeout[1], 'method': method, 'path': path}
+        elif isinstance(err, (requests.exceptions.ConnectionError,
+                              requests.exceptions.Timeout)):
+            # urllib3 wraps the cause in a "Max retries exceeded" error.
+            cause = err.args[0] if err.args else err
+            reason = _("cannot reach %(url)s: %(err)s") % {
+                'url': self.url, 'err': getattr(cause, 'reason', cause)}
+        else:
+            return zvm_exc.ConnectorError(api_name, _result(
+                CLIENT, RS_REQUEST, str(err)))
+        unreachable = zvm_exc.ConnectorUnreachable(
+            api_name, _result(CLIENT, RS_REQUEST, reason))
+        # No connection was made, so nothing was sent. (A reused
+        # keep-alive connection that breaks is not this case: the
+        # request may have reached the connector.)
+        unreachable.not_executed = _never_connected(err)
+        return unreachable
 
     @staticmethod
     def _json(resp):
@@ -386,6 +428,13 @@ class ConnectorClient(object):
             if token:
                 self._token = token
                 return token
+            if resp.status_code == 401:
+                raise _config_error(
+                    api_name, '[zvm] connector_token_file', _(
+                        "the connector refused the admin token in "
+                        "%s (POST /token answered HTTP 401): it is not the "
+                        "connector's admin token (rotated?)") %
+                    self.token_file)
             detail = _("POST /token answered HTTP %(status)s without a "
                        "token: %(text)s") % {'status': resp.status_code,
                                              'text': _excerpt(resp.text)}
@@ -401,10 +450,10 @@ class ConnectorClient(object):
             with open(self.token_file) as token_file:
                 admin_token = token_file.read().strip()
         except FileNotFoundError:
-            raise zvm_exc.ConnectorError(api_name, _result(
+            raise zvm_exc.ConnectorConfigError(api_name, _result(
                 CLIENT, RS_TOKEN_MISSING,
-                _("admin token file %s not found ([zvm] "
-                  "connector_token_file)") % self.token_file))
+                _("admin token file %s not found") % self.token_file),
+                option='[zvm] connector_token_file')
         except (OSError, UnicodeDecodeError) as err:
             raise zvm_exc.ConnectorError(api_name, _result(
                 CLIENT, RS_TOKEN_UNREADABLE,

@@ -21,6 +21,7 @@ support are listed, with reasons, in :mod:`unsupported`.
 from oslo_log import log as logging
 
 import nova.conf
+from nova import exception
 from nova.virt import driver
 from nova.virt import node
 
@@ -96,8 +97,16 @@ class ZVMDriver(driver.ComputeDriver):
 
     def __init__(self, virtapi, client=None):
         super(ZVMDriver, self).__init__(virtapi)
-        startup.check_nova_version()
-        startup.check_options(CONF)
+        try:
+            startup.check_nova_version()
+            startup.check_options(CONF)
+            problem = None
+        except exception.InvalidConfiguration as err:
+            problem = err
+        if problem is not None:
+            # One line and exit 1: Nova would print a traceback. (Outside
+            # the except clause, where oslo.log would repeat the message.)
+            startup.stop_service(problem)
         # No connector call here: nova-compute must start while the
         # connector is down, and recover when it answers.
         self._client = client or zvm_client.ConnectorClient.from_conf(CONF)
@@ -126,8 +135,13 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def init_host(self, host):
         self._hostname = host
+        self._host.problem.host = host
         try:
             self._host.host_info()
+        except zvm_exc.ConnectorConfigError:
+            # Logged by host_info, in one line naming the option; the
+            # service stays up, not ready, and checks again periodically.
+            pass
         except zvm_exc.ConnectorUnreachable as err:
             LOG.warning("The z/VM Cloud Connector is not reachable yet; "
                         "the service starts and retries: %s", err)

@@ -75,6 +75,24 @@ class ConnectorUnreachable(ConnectorError):
     """Connection refused or reset, or no answer in time (after retries)."""
 
 
+class ConnectorConfigError(ConnectorError):
+    """The connector cannot be used as this host is configured.
+
+    A TLS certificate that does not verify, https spoken to a plain-http
+    connector, an admin token the connector refuses: retrying cannot help,
+    the operator must change ``option`` (``[zvm] ca_file``, for example).
+    """
+
+    def __init__(self, api=None, result=None, option=None):
+        result = dict(result or {})
+        super(ConnectorConfigError, self).__init__(
+            api, result, message=_(
+                "z/VM driver: the connector is unusable with this "
+                "configuration, check %(option)s: %(detail)s") % {
+                'option': option, 'detail': result.get('errmsg') or ''})
+        self.option = option
+
+
 class ConnectorBusy(ConnectorError):
     """The connector answered 503 "busy" (after the retries allowed)."""
 

@@ -291,7 +291,8 @@ class GuestOps(object):
         image_name = None
         if not volumes.boot:
             image_name = self._image.ensure_image(
-                context, image_meta, trusted_certs=instance.trusted_certs)
+                context, image_meta, trusted_certs=instance.trusted_certs,
+                root_gb=instance.flavor.root_gb)
         disks = self.disk_list(instance, image_name, block_device_info)
         # Every z/VM guest gets one (see configdrive): say so in Nova.
         instance.config_drive = True
@@ -323,8 +324,8 @@ class GuestOps(object):
             # during the build".
             raise exception.BuildAbortException(
                 instance_uuid=instance.uuid,
-                reason=_("the z/VM directory profile %(profile)s of [zvm] "
-                         "user_profile does not exist: %(err)s") % {
+                reason=_("[zvm] user_profile: z/VM has no directory profile "
+                         "%(profile)s (guest_create: %(err)s)") % {
                     'profile': options.get('user_profile'), 'err': err})
         except zvm_exc.ConnectorError as err:
             if is_duplicate_guest(err):

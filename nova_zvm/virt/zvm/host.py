@@ -16,7 +16,14 @@ One resource update costs one ``host_get_info`` (plus one
 ``host_diskpool_get_info`` when ``[zvm] disk_pool`` names the pool this
 driver allocates from): Nova's resource tracker calls
 ``get_available_resource`` and then ``update_provider_tree`` in the same
-update, and the second reuses what the first fetched.
+update, and the second reuses what the first fetched. The first successful
+fetch of a service also checks the pool's type (two queries, see
+:mod:`health`).
+
+A configuration problem the connector reveals (an unknown disk pool, one of
+the wrong type, a certificate or admin token it refuses) keeps the node
+"not ready" (Nova schedules nothing to it) and is told once per change by
+:class:`health.ConfigProblem`; the next resource updates check again.
 """
 
 import threading
@@ -32,6 +39,7 @@ from nova.objects import fields as obj_fields
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import health
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -53,6 +61,11 @@ class HostOps(object):
         self._info = None
         self._fetched_at = None
         self._nodename = None
+        self._pool_checked = False
+        self.problem = health.ConfigProblem()
+        # The last host data fetched, for resource updates during a
+        # configuration problem (the service is disabled meanwhile).
+        self._last_good = None
 
     def host_info(self, max_age=0.0):
         """Host data, fetched again when older than max_age seconds."""
@@ -61,10 +74,15 @@ class HostOps(object):
             if (self._info is not None and
                     now - self._fetched_at <= max_age):
                 return self._info
-        info = dict(self._client.call('host_get_info'))
-        if CONF.zvm.disk_pool:
-            info.update(self._client.call('host_diskpool_get_info',
-                                          disk_pool=CONF.zvm.disk_pool))
+        try:
+            info = self._fetch()
+        except zvm_exc.ConnectorConfigError as err:
+            with self._lock:
+                self._info = None
+            self.problem.report(err)
+            raise
+        self.problem.clear()
+        self._last_good = info
         # The connector reports memory as a float (its convert_to_mb);
         # Nova and placement count in whole units.
         for key in INTEGER_KEYS:
@@ -76,6 +94,20 @@ class HostOps(object):
             self._nodename = info.get('hypervisor_hostname') or CONF.host
         return info
 
+    def _fetch(self):
+        info = dict(self._client.call('host_get_info'))
+        pool = CONF.zvm.disk_pool
+        if pool:
+            try:
+                info.update(self._client.call('host_diskpool_get_info',
+                                              disk_pool=pool))
+            except zvm_exc.ConnectorError as err:
+                raise health.pool_missing(err, pool)
+            if not self._pool_checked:
+                health.check_disk_pool(self._client, pool)
+                self._pool_checked = True
+        return info
+
     def get_available_nodes(self, refresh=False):
         """The one node of this compute service: the z/VM system's name.
 
@@ -84,9 +116,12 @@ class HostOps(object):
         has never answered, Nova is told the driver is not ready, which
         lets nova-compute start and retry at its next resource update.
         """
-        if refresh or self._nodename is None:
+        if refresh or self._nodename is None or self.problem.message:
             try:
                 self.host_info(max_age=HOST_INFO_MAX_AGE)
+            except zvm_exc.ConnectorConfigError:
+                # Logged once by host_info; Nova logs "not ready".
+                raise exception.VirtDriverNotReady()
             except zvm_exc.ConnectorError as err:
                 if self._nodename is not None:
                     return [self._nodename]
@@ -102,8 +137,23 @@ class HostOps(object):
     def get_nodenames_by_uuid(self, refresh=False):
         return {self._node_uuid: self.get_available_nodes(refresh)[0]}
 
+    def _resource_info(self, max_age=0.0):
+        """Host data for a resource update, despite a configuration problem.
+
+        The problem was told by host_info, and the next updates stop at
+        get_available_nodes ("not ready"): the update in progress keeps the
+        last data instead of Nova logging the error again with a traceback.
+        """
+        try:
+            return self.host_info(max_age=max_age)
+        except zvm_exc.ConnectorConfigError as err:
+            if self._last_good is None:
+                # Nova logs it in one line, without a traceback.
+                raise exception.InvalidConfiguration(str(err))
+            return self._last_good
+
     def get_available_resource(self, nodename=None):
-        info = self.host_info()
+        info = self._resource_info()
         return {
             'uuid': self._node_uuid,
             'vcpus': info.get('vcpus', 0),
@@ -126,7 +176,7 @@ class HostOps(object):
 
     def update_provider_tree(self, provider_tree, nodename, ratios,
                              reserved_disk_gb):
-        info = self.host_info(max_age=HOST_INFO_MAX_AGE)
+        info = self._resource_info(max_age=HOST_INFO_MAX_AGE)
         totals = {orc.VCPU: (info.get('vcpus', 0), CONF.reserved_host_cpus),
                   orc.MEMORY_MB: (info.get('memory_mb', 0),
                                   CONF.reserved_host_memory_mb),

@@ -85,6 +85,7 @@ from nova.virt import images
 from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import imagecheck
 from nova_zvm.virt.zvm import names
 
 LOG = logging.getLogger(__name__)
@@ -303,20 +304,27 @@ class ImageOps(object):
 
     # -- deploy images --------------------------------------------------------
 
-    def ensure_image(self, context, image_meta, trusted_certs=None):
+    def ensure_image(self, context, image_meta, trusted_certs=None,
+                     root_gb=None):
         """Make sure the image is in the connector's repository.
 
         Imports it from Glance on first use. Refuses an image without
-        ``os_distro`` before any request.
+        ``os_distro`` or of another disk format than raw before any
+        request, a file not in the connector's format before its import,
+        and an image larger than ``root_gb`` or of another disk type than
+        the disk pool before the caller creates anything
+        (:mod:`imagecheck`).
 
         :param image_meta: ``nova.objects.ImageMeta`` of the image to deploy
         :param trusted_certs: the instance's ``trusted_certs``, checked
             against the image's signature during the download
+        :param root_gb: the flavor's root disk size (0: the image's size)
         :returns: the image's name in the repository (its Glance id)
         :raises: InvalidInput (no os_distro), InvalidImageRef (no image id),
-            nova ImageNotFound (not in Glance), ConnectorError
+            ImageUnacceptable, FlavorDiskSmallerThanImage, nova
+            ImageNotFound (not in Glance), ConnectorError
         """
-        return self._ensure(context, image_meta, trusted_certs)[0]
+        return self._ensure(context, image_meta, trusted_certs, root_gb)[0]
 
     def cache_image(self, context, image_id):
         """Pre-cache an image (ComputeDriver.cache_image).
@@ -327,17 +335,26 @@ class ImageOps(object):
             images.get_info(context, image_id))
         return self._ensure(context, image_meta, None)[1]
 
-    def _ensure(self, context, image_meta, trusted_certs):
-        os_distro = required_os_distro(image_meta)
+    def _ensure(self, context, image_meta, trusted_certs, root_gb=None):
         image_id = _image_id(image_meta)
+        imagecheck.check_metadata(image_meta, image_id)
+        os_distro = required_os_distro(image_meta)
         disk_type = _disk_type(os_distro)
         with lockutils.lock(LOCK_PREFIX + image_id):
             self._last_used[image_id] = time.monotonic()
             info = self._query(image_id)
             if info is not None and self._usable(info):
+                imagecheck.check_fits(image_id,
+                                      self._disk_units.get(image_id),
+                                      root_gb)
                 return image_id, False
+            if not disk_type:
+                # Refused before the download when the header says so.
+                imagecheck.check_fits(
+                    image_id, imagecheck.peek_header(context, image_meta,
+                                                     image_id), root_gb)
             self._import(context, image_meta, image_id, os_distro,
-                         disk_type, trusted_certs)
+                         disk_type, trusted_certs, root_gb)
             self._last_used[image_id] = time.monotonic()
             return image_id, True
 
@@ -365,12 +382,19 @@ class ImageOps(object):
         return True
 
     def _import(self, context, image_meta, image_id, os_distro, disk_type,
-                trusted_certs):
+                trusted_certs, root_gb=None):
         started = time.monotonic()
         path = new_tmp_file('image')
         try:
             images.fetch(context, image_id, path, trusted_certs=trusted_certs)
             downloaded = time.monotonic()
+            # The connector would read the header only after copying the
+            # whole file into its repository. RHCOS images are plain disk
+            # dumps without one (the connector sizes them with fdisk).
+            units = None
+            if not disk_type:
+                units = imagecheck.read_header(path, image_meta, image_id)
+                imagecheck.check_fits(image_id, units, root_gb)
             size = os.path.getsize(path)
             # Glance's checksum makes the connector verify the whole way
             # from Glance; without one, at least its own copy is verified.
@@ -395,6 +419,8 @@ class ImageOps(object):
                     # imported it meanwhile: theirs is as good as ours.
                     LOG.info("Image %s was imported by someone else "
                              "meanwhile; using it", image_id)
+                    if units:
+                        self._disk_units[image_id] = units
                     return
                 with excutils.save_and_reraise_exception():
                     LOG.error("Import of image %(id)s failed: %(err)s",
@@ -406,6 +432,8 @@ class ImageOps(object):
                     self._delete(image_id)
         finally:
             remove_tmp_file(path)
+        if units:
+            self._disk_units[image_id] = units
         LOG.info("Imported image %(id)s in %(secs).1f seconds (download and "
                  "import)", {'id': image_id,
                              'secs': time.monotonic() - started})

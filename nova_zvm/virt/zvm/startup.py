@@ -12,20 +12,35 @@
 
 """Checks made when the driver is constructed, before any connector call.
 
-Each failure names the option to fix. None of them needs the connector: the
-compute service must start while the connector is unreachable.
+Each failure names the option to fix and what it accepts. None of them needs
+the connector: the compute service must start while the connector is
+unreachable (what only the connector knows is checked by :mod:`health`).
+
+How the operator sees a failure: Nova 34 prints every exception that
+escapes the driver's constructor with a traceback ("CRITICAL ... Unhandled
+error", or "is not of type ComputeDriver" for a ValueError), and none
+without. So :func:`stop_service` does what Nova itself does for its own
+start-up configuration errors (``load_compute_driver`` without a
+``compute_driver``, ``Service.basic_config_check``): one ERROR line, then
+exit status 1.
 """
 
 import os
+import ssl
 from urllib import parse
 
 from nova import exception
 from nova.i18n import _
 from nova import version as nova_version
+from oslo_config import cfg
+from oslo_config import types
+from oslo_log import log as logging
 
-from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm import conf as zvm_conf
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import names
+
+LOG = logging.getLogger(__name__)
 
 # The Nova releases this version of the driver is written and tested for:
 # [first, last) as (major,) tuples. ComputeDriver's interface changes between
@@ -54,6 +69,12 @@ def check_nova_version(version_string=None):
             {'first': first[0], 'found': version_string})
 
 
+def stop_service(err):
+    """Log a start-up configuration error in one line and exit (status 1)."""
+    LOG.error("%s", err)
+    raise SystemExit(1)
+
+
 def _check_readable_file(option, path):
     if not os.path.isfile(path):
         _fail(option, _("%s does not exist or is not a file") % path)
@@ -61,7 +82,64 @@ def _check_readable_file(option, path):
         _fail(option, _("%s is not readable by this service") % path)
 
 
+def _check_ca_file(path):
+    _check_readable_file('[zvm] ca_file', path)
+    # What requests will do with it at the first https request.
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError) as err:
+        _fail('[zvm] ca_file',
+              _("%(path)s holds no PEM certificate (%(err)s); give the "
+                "connector's CA certificate in PEM format (BEGIN "
+                "CERTIFICATE)") % {'path': path,
+                                   'err': getattr(err, 'reason', None) or
+                                   err})
+
+
+def accepted_values(opt):
+    """What an option of the [zvm] group accepts, in words."""
+    described = zvm_conf.ACCEPTED.get(opt.dest)
+    if described:
+        return described
+    kind = opt.type
+    if isinstance(kind, types.Boolean):
+        return _("true or false")
+    choices = getattr(kind, 'choices', None)
+    if choices:
+        return _("one of %s") % ', '.join(str(c) for c in choices)
+    if isinstance(kind, (types.Integer, types.Float)):
+        noun = (_("a whole number") if isinstance(kind, types.Integer)
+                else _("a number"))
+        if kind.min is not None and kind.max is not None:
+            return _("%(noun)s from %(min)s to %(max)s") % {
+                'noun': noun, 'min': kind.min, 'max': kind.max}
+        if kind.min is not None:
+            return _("%(noun)s of at least %(min)s") % {'noun': noun,
+                                                        'min': kind.min}
+        return noun
+    return _("a string")
+
+
+def check_option_values(conf):
+    """Every [zvm] option's value against its own type, range and format.
+
+    oslo.config checks a value from the configuration file only when it is
+    read; read here, a bad one fails before the driver is built instead of
+    at its first use, and the message names the option.
+    """
+    group = conf.zvm
+    for opt in zvm_conf.list_opts()[0][1]:
+        try:
+            getattr(group, opt.dest)
+        except (cfg.ConfigFileValueError, ValueError) as err:
+            detail = str(err).split('is not valid: ')[-1]
+            _fail('[zvm] %s' % opt.dest,
+                  _("%(detail)s; it accepts %(accepted)s") % {
+                      'detail': detail, 'accepted': accepted_values(opt)})
+
+
 def check_options(conf):
+    check_option_values(conf)
     url = conf.zvm.cloud_connector_url
     if not url:
         _fail('[zvm] cloud_connector_url',
@@ -76,7 +154,7 @@ def check_options(conf):
     except ValueError:
         _fail('[zvm] cloud_connector_url', _("%s has a bad port") % url)
     if conf.zvm.ca_file:
-        _check_readable_file('[zvm] ca_file', conf.zvm.ca_file)
+        _check_ca_file(conf.zvm.ca_file)
     if conf.zvm.connector_token_file:
         _check_readable_file('[zvm] connector_token_file',
                              conf.zvm.connector_token_file)

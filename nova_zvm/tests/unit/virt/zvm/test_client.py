@@ -422,11 +422,39 @@ class TokenTestCase(ClientTestCase):
         self.assertEqual(2, len(self.fake.token_requests))
 
     def test_unauthorized_without_token_file(self):
+        # The connector wants tokens and this host has none configured.
         self.fake.script = [UNAUTHORIZED]
-        err = self.assertRaises(zvm_exc.ConnectorError,
-                                self.client().call, 'guest_list')
-        self.assertEqual(401, err.rs)
+        err = self.assertRaises(zvm_exc.ConnectorConfigError,
+                                self.client(retry_attempts=3).call,
+                                'guest_list')
+        self.assertEqual('[zvm] connector_token_file', err.option)
+        self.assertIn('[zvm] connector_token_file', str(err))
+        self.assertIn('HTTP 401', str(err))
+        self.assertEqual((101, 110, client.RS_CONFIG),
+                         (err.overallRC, err.modID, err.rs))
         self.assertEqual(1, len(self.fake.requests))
+        self.assertEqual([], self.sleeps)
+
+    def test_rotated_admin_token_is_a_configuration_error(self):
+        cl = self.token_client(retry_attempts=3)
+        # The connector's admin token changed; this host's file did not.
+        self.fake.admin_token = 'rotated'
+        err = self.assertRaises(zvm_exc.ConnectorConfigError, cl.call,
+                                'guest_list')
+        self.assertEqual('[zvm] connector_token_file', err.option)
+        self.assertIn(os.path.join(self.tmp, 'token'), str(err))
+        self.assertIn('HTTP 401', str(err))
+        self.assertNotIn('AdMiNsEcReT', str(err))
+        # Refused at POST /token: no API request, no retry.
+        self.assertEqual(1, len(self.fake.token_requests))
+        self.assertEqual([], self.fake.api_requests)
+        self.assertEqual([], self.sleeps)
+
+    def test_missing_token_file_names_the_option(self):
+        cl = self.client(token_file=os.path.join(self.tmp, 'absent'))
+        err = self.assertRaises(zvm_exc.ConnectorConfigError, cl.call,
+                                'guest_list')
+        self.assertEqual('[zvm] connector_token_file', err.option)
 
     def test_unauthorized_answer_in_the_body_only(self):
         cl = self.token_client()
@@ -732,3 +760,51 @@ class LoggingTestCase(ClientTestCase):
         # ...and nothing secret.
         for secret in ('SeCrEtToKeN', 'AdMiNsEcReT', 'PaSsWoRdInBoDy'):
             self.assertNotIn(secret, output)
+
+
+class TLSConfigurationTestCase(test.NoDBTestCase):
+    """TLS failures that retrying cannot fix name the option to change."""
+
+    def _call(self, message, ca_file=None, url='https://zcc:8443'):
+        cl = client.ConnectorClient(url, ca_file=ca_file, retry_attempts=3)
+        sleeps = []
+        cl._sleep = sleeps.append
+        error = requests.exceptions.SSLError(message)
+        with mock.patch.object(cl._session, 'request',
+                               side_effect=error) as request:
+            err = self.assertRaises(zvm_exc.ConnectorError, cl.call,
+                                    'guest_list')
+        return err, request.call_count, sleeps
+
+    def test_certificate_that_does_not_verify(self):
+        err, sent, sleeps = self._call(
+            "HTTPSConnectionPool(host='zcc', port=8443): Max retries "
+            "exceeded (Caused by SSLError(SSLCertVerificationError(1, "
+            "'[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: "
+            "self-signed certificate (_ssl.c:1006)')))",
+            ca_file='/etc/nova/zcc-ca.pem')
+        self.assertIsInstance(err, zvm_exc.ConnectorConfigError)
+        self.assertNotIsInstance(err, zvm_exc.ConnectorUnreachable)
+        self.assertEqual('[zvm] ca_file', err.option)
+        self.assertIn('/etc/nova/zcc-ca.pem', str(err))
+        self.assertEqual((1, []), (sent, sleeps))
+
+    def test_certificate_without_ca_file(self):
+        err, sent, sleeps = self._call(
+            'certificate verify failed: unable to get local issuer')
+        self.assertEqual('[zvm] ca_file', err.option)
+        self.assertIn("system's CA certificates", str(err))
+
+    def test_https_to_a_plain_http_connector(self):
+        err, sent, sleeps = self._call(
+            "Caused by SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] "
+            "wrong version number (_ssl.c:1006)'))")
+        self.assertEqual('[zvm] cloud_connector_url', err.option)
+        self.assertIn('use http://', str(err))
+        self.assertEqual((1, []), (sent, sleeps))
+
+    def test_other_tls_failures_stay_outages(self):
+        err, sent, sleeps = self._call(
+            'EOF occurred in violation of protocol (_ssl.c:2427)')
+        self.assertIsInstance(err, zvm_exc.ConnectorUnreachable)
+        self.assertEqual(4, sent)

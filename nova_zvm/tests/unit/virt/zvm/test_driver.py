@@ -13,6 +13,8 @@
 import inspect
 from unittest import mock
 
+import fixtures
+
 from nova import context
 from nova import exception
 from nova import test
@@ -22,6 +24,7 @@ from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import driver
+from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import unsupported
 
 
@@ -160,21 +163,27 @@ class DriverStartTestCase(test.NoDBTestCase):
         from_conf.assert_called_once_with(driver.CONF)
         self.assertIs(from_conf.return_value, drv._client)
 
+    def _assert_stops(self, *fragments):
+        """The constructor logs one ERROR line and exits with status 1."""
+        err = self.assertRaises(SystemExit, driver.ZVMDriver,
+                                fake_virt.FakeVirtAPI(),
+                                client=fakes.FakeClient())
+        self.assertEqual(1, err.code)
+        lines = [line for line in self.stdlog.logger.output.splitlines()
+                 if 'ERROR' in line]
+        self.assertEqual(1, len(lines), lines)
+        for fragment in fragments:
+            self.assertIn(fragment, lines[0])
+        self.assertNotIn('Traceback', self.stdlog.logger.output)
+
     def test_constructor_refuses_bad_options(self):
         self.flags(instance_name_template='instance-%08x')
-        err = self.assertRaises(exception.InvalidConfiguration,
-                                driver.ZVMDriver, fake_virt.FakeVirtAPI(),
-                                client=fakes.FakeClient())
-        self.assertIn('instance_name_template', str(err))
+        self._assert_stops('[DEFAULT] instance_name_template')
 
     def test_constructor_refuses_unsupported_nova(self):
         with mock.patch('nova.version.version_string',
                         return_value='33.1.0'):
-            err = self.assertRaises(exception.InvalidConfiguration,
-                                    driver.ZVMDriver,
-                                    fake_virt.FakeVirtAPI(),
-                                    client=fakes.FakeClient())
-        self.assertIn('33.1.0', str(err))
+            self._assert_stops('33.1.0')
 
     def test_init_host_survives_unreachable_connector(self):
         client = fakes.FakeClient(host_get_info=fakes.unreachable())
@@ -193,6 +202,24 @@ class DriverStartTestCase(test.NoDBTestCase):
         with mock.patch.object(driver.LOG, 'error') as log_error:
             drv.init_host('compute1')
         self.assertIn('Not authorized', str(log_error.call_args))
+
+    def test_init_host_with_a_configuration_problem(self):
+        self.useFixture(fixtures.MockPatch(
+            'nova_zvm.virt.zvm.health._set_service_disabled'))
+        problem = zvm_exc.ConnectorConfigError(
+            'host_get_info', {'errmsg': 'certificate does not verify'},
+            option='[zvm] ca_file')
+        client = fakes.FakeClient(host_get_info=problem)
+        drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        drv.init_host('compute1')
+        self.assertRaises(exception.VirtDriverNotReady,
+                          drv.get_available_nodes)
+        errors = [line for line in self.stdlog.logger.output.splitlines()
+                  if 'ERROR' in line]
+        # Once, naming the option; no traceback.
+        self.assertEqual(1, len(errors), errors)
+        self.assertIn('[zvm] ca_file', errors[0])
+        self.assertNotIn('Traceback', self.stdlog.logger.output)
 
     def test_list_instance_uuids_survives_unreachable_connector(self):
         client = fakes.FakeClient(guest_list=fakes.unreachable())

@@ -331,15 +331,6 @@ class SpawnTestCase(GuestTestBase):
                        'secret-pw', network_info if network_info is not None
                        else self.vifs, bdi, power_on=power_on)
 
-    def test_unknown_user_profile_aborts_the_build_naming_it(self):
-        self.flags(user_profile='NOSUCH', group='zvm')
-        self.client.answers['guest_create'] = fakes.guest_not_found(
-            'guest_create', 'OS000001')
-        err = self.assertRaises(exception.BuildAbortException, self._spawn)
-        self.assertIn('user_profile', str(err))
-        self.assertIn('NOSUCH', str(err))
-        self.assertNotIn('guest_deploy', self.client.api_names())
-
     def test_ipv6_only_port_refused_before_any_call(self):
         vifs = [test_network.make_vif('p6', 'fa:16:3e:00:00:06',
                                       v6='fd00::6', active=True)]
@@ -374,6 +365,15 @@ class SpawnTestCase(GuestTestBase):
         self._assert_no_files()
         self.assertEqual('True', self.instance.config_drive)
 
+    def test_image_larger_than_the_flavor_creates_nothing(self):
+        self.instance.flavor.root_gb = 1
+        self.client.answers['image_query'] = [{
+            'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2',
+            'disk_size_units': '3339:CYL', 'last_access_time': 1.0}]
+        self.assertRaises(exception.FlavorDiskSmallerThanImage, self._spawn)
+        self.assertEqual(['image_query'], self.client.api_names())
+        self._assert_no_files()
+
     def test_spawn_never_lists_guests(self):
         self._spawn()
         self.assertNotIn('guest_list', self.client.api_names())
@@ -403,6 +403,18 @@ class SpawnTestCase(GuestTestBase):
                           'max_mem': '64G'},
                          {k: v for k, v in self.client.calls[1][2].items()
                           if k != 'disk_list'})
+
+    def test_unknown_user_profile_is_named(self):
+        self.flags(user_profile='NOPROF', group='zvm')
+        self.client.answers['guest_create'] = fakes.guest_not_found(
+            'guest_create', 'OS000001')
+        # Aborted (never rescheduled, never 'deleted during build').
+        err = self.assertRaises(exception.BuildAbortException, self._spawn)
+        self.assertIn('[zvm] user_profile', str(err))
+        self.assertIn('NOPROF', str(err))
+        # Nothing was created, so nothing is deleted.
+        self.assertNotIn('guest_delete', self.client.api_names())
+        self._assert_no_files()
 
     def test_missing_os_distro_refused_before_any_call(self):
         self.image_meta = objects.ImageMeta.from_dict(

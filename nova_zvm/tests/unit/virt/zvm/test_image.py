@@ -36,6 +36,7 @@ from nova import test
 from nova.tests.fixtures import glance as glance_fixture
 from nova.tests.unit import fake_instance
 
+from nova_zvm.simulator import images as sim_images
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
@@ -44,7 +45,10 @@ IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
 OTHER_ID = '0b7c2f4e-5d6a-4e8f-9a1b-2c3d4e5f6a7b'
 SNAP_ID = 'c4e1b2a3-7f6e-4d5c-8b9a-0f1e2d3c4b5a'
 # Disk images are binary: bytes that are not UTF-8 catch text-mode I/O.
-CONTENT = b'\x00\xffzVM-DISK\xfe\x80' * 1000
+# 3339 cylinders of ECKD: 2.3 GiB.
+CONTENT = (sim_images.header('ECKD', '3339') +
+           b'\x00\xffzVM-DISK\xfe\x80' * 1000)
+QCOW2 = b'QFI\xfb\x00\x00\x00\x03' + b'\x00' * 4000
 SNAP_CONTENT = b'\x80\x81CAPTURED\x00\xff' * 5000
 
 
@@ -172,6 +176,122 @@ class ImageTestBase(test.NoDBTestCase):
         if not os.path.isdir(self.tmp_path):
             return []
         return os.listdir(self.tmp_path)
+
+
+class RefusedImageTestCase(ImageTestBase):
+    """Images that cannot be deployed cost no download, import or guest."""
+
+    def _refused(self, meta, exc=exception.ImageUnacceptable, **kwargs):
+        with mock.patch.object(image.images, 'fetch',
+                               wraps=image.images.fetch) as fetch:
+            err = self.assertRaises(exc, self.ops.ensure_image, self.ctxt,
+                                    meta, **kwargs)
+        self.assertEqual([], self.tmp_files())
+        self.assertEqual({}, self.repo.images)
+        return err, fetch.call_count
+
+    def test_other_disk_formats_refused_before_any_call(self):
+        for fmt in ('qcow2', 'iso', 'vmdk'):
+            meta = objects.ImageMeta.from_dict({
+                'id': IMAGE_ID, 'disk_format': fmt,
+                'container_format': 'bare',
+                'properties': {'os_distro': 'rhel9.2'}})
+            err, fetched = self._refused(meta)
+            self.assertIn('disk_format is %s' % fmt, str(err))
+            self.assertIn('raw', str(err))
+            self.assertEqual(0, fetched)
+        self.assertEqual([], self.client.calls)
+
+    def test_missing_os_distro_refused_before_any_call(self):
+        err, fetched = self._refused(self.meta(IMAGE_ID, os_distro=None),
+                                     exc=exception.InvalidInput)
+        self.assertIn('os_distro', str(err))
+        self.assertEqual((0, []), (fetched, self.client.calls))
+
+    def test_qcow2_data_labelled_raw_refused_before_import(self):
+        self.add_glance_image(OTHER_ID, QCOW2)
+        err, fetched = self._refused(self.meta(OTHER_ID))
+        self.assertIn('looks like qcow2', str(err))
+        self.assertIn('disk_format claims raw', str(err))
+        self.assertIn('xCAT CKD Disk Image:', str(err))
+        self.assertEqual(1, fetched)
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def _glance_streams(self, data):
+        """Glance's download without destination: chunks, closable."""
+        stream = mock.Mock()
+        stream.__iter__ = lambda _self: iter(
+            [data[i:i + 100] for i in range(0, len(data), 100)])
+        api = self.useFixture(fixtures.MockPatch(
+            'nova.image.glance.API')).mock
+        api.return_value.download.return_value = stream
+        return stream
+
+    def test_qcow2_data_refused_before_the_download(self):
+        stream = self._glance_streams(QCOW2)
+        err, fetched = self._refused(self.meta(IMAGE_ID))
+        self.assertIn('looks like qcow2', str(err))
+        self.assertEqual(0, fetched)
+        stream.close.assert_called_once_with()
+
+    def test_root_larger_than_flavor_refused_before_the_download(self):
+        self._glance_streams(CONTENT)
+        _err, fetched = self._refused(
+            self.image_meta, exc=exception.FlavorDiskSmallerThanImage,
+            root_gb=2)
+        self.assertEqual(0, fetched)
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def test_header_read_from_glance_then_downloaded(self):
+        self._glance_streams(CONTENT)
+        self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
+        self.assertEqual(['image_query', 'image_import'],
+                         self.client.api_names())
+
+    def test_glance_refusing_the_peek_leaves_it_to_the_download(self):
+        api = self.useFixture(fixtures.MockPatch(
+            'nova.image.glance.API')).mock
+        api.return_value.download.side_effect = exception.ImageNotFound(
+            image_id=IMAGE_ID)
+        with mock.patch.object(image.images, 'fetch',
+                               wraps=image.images.fetch) as fetch:
+            self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
+        self.assertEqual(1, fetch.call_count)
+
+    def test_unknown_data_is_quoted(self):
+        self.add_glance_image(OTHER_ID, b'hello world, not a disk' * 40)
+        err, _fetched = self._refused(self.meta(OTHER_ID))
+        self.assertIn("starts with b'hello world, not'", str(err))
+
+    def test_root_larger_than_flavor_refused_before_import(self):
+        # 3339 cylinders are 2.3 GiB: a 2 GB root disk is too small.
+        err, fetched = self._refused(self.image_meta,
+                                     exc=exception.FlavorDiskSmallerThanImage,
+                                     root_gb=2)
+        self.assertIn('%d bytes' % (3339 * 737280), str(err))
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def test_root_that_fits_the_flavor(self):
+        self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
+        self.assertIn(IMAGE_ID, self.repo.images)
+        # Known from now on without a query of its size.
+        self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
+
+    def test_cached_image_too_large_refused_before_guest_create(self):
+        self.repo.add(IMAGE_ID)
+        err = self.assertRaises(exception.FlavorDiskSmallerThanImage,
+                                self.ops.ensure_image, self.ctxt,
+                                self.image_meta, root_gb=1)
+        self.assertIn('is 1073741824 bytes', str(err))
+        self.assertEqual(['image_query'], self.client.api_names())
+        # The flavor's size 0 takes the image's own size.
+        self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=0)
+
+    def test_image_of_another_disk_type_than_the_pool(self):
+        self.flags(disk_pool='FBA:POOL1', group='zvm')
+        err, _fetched = self._refused(self.image_meta)
+        self.assertIn('ECKD disk image', str(err))
+        self.assertIn('FBA:POOL1', str(err))
 
 
 class EnsureImageTestCase(ImageTestBase):
@@ -366,8 +486,10 @@ class EnsureImageTestCase(ImageTestBase):
     def test_trusted_certs_reach_the_download(self):
         certs = objects.TrustedCerts(ids=['cert-1'])
         with mock.patch.object(image.images, 'fetch') as fetch:
-            fetch.side_effect = lambda ctxt, ref, path, trusted_certs: (
-                open(path, 'wb').close())
+            def fetch_image(ctxt, ref, path, trusted_certs):
+                with open(path, 'wb') as f:
+                    f.write(CONTENT)
+            fetch.side_effect = fetch_image
             self.ops.ensure_image(self.ctxt, self.image_meta,
                                   trusted_certs=certs)
         fetch.assert_called_once_with(self.ctxt, IMAGE_ID, mock.ANY,
