@@ -158,7 +158,8 @@ class DriverStartTestCase(test.NoDBTestCase):
                                'from_conf') as from_conf:
             drv = driver.ZVMDriver(fake_virt.FakeVirtAPI())
         from_conf.assert_called_once_with(driver.CONF)
-        self.assertIs(from_conf.return_value, drv._client)
+        # Wrapped to report guest changes to the power-state view.
+        self.assertIs(from_conf.return_value, drv._client.wrapped)
 
     def test_constructor_refuses_bad_options(self):
         self.flags(instance_name_template='instance-%08x')
