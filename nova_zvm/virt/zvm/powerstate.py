@@ -74,8 +74,11 @@ RAW_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
 # right after get_num_instances; each sync starts its own view.
 VIEW_SECONDS = 120.0
 # A guest changed this long before the view's guest_list is asked
-# individually too: Nova loads its instances just before get_num_instances.
-CHANGE_MARGIN_SECONDS = 60.0
+# individually too: Nova loads its instances just before get_num_instances,
+# so a change in between is not in the record get_info is given. (Nova
+# skips instances whose record was loaded during an operation: their
+# task_state is set.)
+CHANGE_MARGIN_SECONDS = 10.0
 
 STATS_API = 'guest_inspect_stats'
 
