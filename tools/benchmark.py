@@ -63,6 +63,7 @@ _TREE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.isdir(os.path.join(_TREE, 'nova_zvm')):
     sys.path.insert(0, _TREE)
 
+from nova.compute import power_state  # noqa: E402
 from nova.compute import provider_tree  # noqa: E402
 import nova.conf  # noqa: E402
 from nova import context as nova_context  # noqa: E402
@@ -437,8 +438,13 @@ class Run(object):
 
     def sync_instances(self, image):
         """The instances of the sync besides the two of the lifecycle."""
-        return [make_instance(self.context, SYNC_ID_BASE + i, image)
-                for i in range(SYNC_INSTANCES - 2)]
+        instances = [make_instance(self.context, SYNC_ID_BASE + i, image)
+                     for i in range(SYNC_INSTANCES - 2)]
+        for instance in instances:
+            # As Nova recorded them: create_sync_guests starts them.
+            instance.vm_state = 'active'
+            instance.power_state = power_state.RUNNING
+        return instances
 
     def create_sync_guests(self, instances):
         """The guests of the power-state sync, made on the connector."""
@@ -497,6 +503,9 @@ class Run(object):
                         SOFT_STOP_TIMEOUT, SOFT_STOP_RETRY_INTERVAL)
             rec.measure(key, 'resource_update', self._resource_update,
                         driver)
+            # As Nova recorded them after the operations above.
+            inst_a.power_state = power_state.SHUTDOWN
+            inst_b.power_state = power_state.RUNNING
             rec.measure(key, 'power_sync', self._power_sync, driver,
                         [inst_a, inst_b] + sync_instances)
             rec.measure(key, 'destroy', driver.destroy, ctxt, inst_a, nw_a)
@@ -532,9 +541,16 @@ class Run(object):
 
     @staticmethod
     def _power_sync(driver, instances):
-        """ComputeManager._sync_power_states for these instances."""
-        driver.get_num_instances()
-        return [driver.get_info(instance) for instance in instances]
+        """ComputeManager._sync_power_states for these instances.
+
+        Nova gives the driver the instances it loaded from its database;
+        this driver also asks the database which instances are on the host.
+        """
+        on_host = objects.InstanceList(objects=list(instances))
+        with mock.patch.object(objects.InstanceList, 'get_by_host',
+                               return_value=on_host):
+            driver.get_num_instances()
+            return [driver.get_info(instance) for instance in instances]
 
 
 # -- the run -----------------------------------------------------------------
