@@ -27,8 +27,10 @@ driver keeps a short-lived *view* shared by the calls of one sync:
   unknown guests are omitted), so presence means "on". Each batch fits the
   sdkserver's 4096-byte request: 338 userids of 8 characters.
 
-A sync of N instances costs 1 + ceil(N / 338) requests: 4 for 1,000, never
-more than N + 1.
+A sync of N instances costs 1 + ceil(N / 338) requests: 4 for 1,000 (a
+single instance is asked by itself: 2). Each guest whose state differs from
+Nova's record costs one request more (see below), so the total stays within
+N + 1 unless nearly all guests changed state since the last sync.
 
 Correctness comes first; the view only ever confirms what Nova already
 recorded. ``get_info`` asks the guest itself (``guest_get_power_state``) when
@@ -248,8 +250,13 @@ class PowerStates(object):
                 return not view.failed
             try:
                 userids = self._instance_userids(view)
+                batches = stats_batches(sorted(userids & view.guests))
+                if len(batches) >= len(userids):
+                    # No cheaper than asking each guest (one instance).
+                    userids = set()
+                    batches = []
                 running = set()
-                for batch in stats_batches(sorted(userids & view.guests)):
+                for batch in batches:
                     running.update(
                         u.upper() for u in
                         (self._client.call(STATS_API, batch) or {}))

@@ -181,8 +181,14 @@ class SyncTestCase(PowerStateTestBase):
         self.assertEqual(3, len(self.client.calls[1][1][0]))
 
     def test_never_more_than_one_request_per_instance_plus_one(self):
-        self.add(1)
+        (inst,) = self.add(1)
         self.sync()
+        # One instance: asked by itself, no bulk read.
+        self.assertEqual(['guest_list', 'guest_get_power_state'],
+                         self.client.api_names())
+        self.client.calls = []
+        self.zvm.power[inst.name.upper()] = 'off'
+        self.assertEqual({inst.name: power_state.SHUTDOWN}, self.sync())
         self.assertEqual(2, self.client.count())
         self.instances = []
         self.client.calls = []
@@ -190,7 +196,7 @@ class SyncTestCase(PowerStateTestBase):
         self.assertEqual(['guest_list'], self.client.api_names())
 
     def test_guest_stopped_by_driver_after_the_bulk_read(self):
-        a, b = self.add(2)
+        a, b, _c = self.add(3)
         self.driver.get_num_instances()
         self.assertEqual(power_state.RUNNING,
                          self.driver.get_info(a).state)
@@ -204,31 +210,37 @@ class SyncTestCase(PowerStateTestBase):
     def test_stale_running_is_confirmed_with_the_guest(self):
         # The connector's monitor cache still lists a guest Nova stopped:
         # the view says on, Nova's record says shut down.
+        self.add(1)
         (inst,) = self.add(1, power='off', record=power_state.SHUTDOWN)
         self.zvm.guest_inspect_stats = lambda userids: {
             u: {} for u in userids}
         self.client.answers['guest_inspect_stats'] = (
             self.zvm.guest_inspect_stats)
-        self.assertEqual({inst.name: power_state.SHUTDOWN}, self.sync())
+        self.assertEqual(power_state.SHUTDOWN, self.sync()[inst.name])
+        self.assertEqual(1, self.client.count('guest_inspect_stats'))
         self.assertEqual(1, self.client.count('guest_get_power_state'))
 
     def test_guest_stopped_outside_nova_is_reported_at_next_sync(self):
-        (inst,) = self.add(1)
-        self.assertEqual({inst.name: power_state.RUNNING}, self.sync())
+        (inst, _other) = self.add(2)
+        self.assertEqual(power_state.RUNNING, self.sync()[inst.name])
         self.zvm.power[inst.name.upper()] = 'off'
-        self.assertEqual({inst.name: power_state.SHUTDOWN}, self.sync())
+        self.assertEqual(power_state.SHUTDOWN, self.sync()[inst.name])
+        self.assertEqual(2, self.client.count('guest_inspect_stats'))
 
     def test_removed_guest_is_not_found(self):
-        (inst,) = self.add(1)
+        (inst, _other) = self.add(2)
         del self.zvm.power[inst.name.upper()]
-        self.assertEqual({inst.name: 'not found'}, self.sync())
+        self.assertEqual('not found', self.sync()[inst.name])
         # Confirmed with the guest itself: Nova recorded it running.
         self.assertEqual(1, self.client.count('guest_get_power_state'))
 
     def test_removed_guest_already_recorded_gone_costs_nothing(self):
+        self.add(2)
         (inst,) = self.add(1, power=None, record=power_state.NOSTATE)
-        self.assertEqual({inst.name: 'not found'}, self.sync())
-        self.assertEqual(['guest_list'], self.client.api_names())
+        states = self.sync()
+        self.assertEqual('not found', states[inst.name])
+        self.assertEqual(['guest_list', 'guest_inspect_stats'],
+                         self.client.api_names())
 
     def test_failed_bulk_read_asks_each_guest(self):
         self.add(2)
@@ -269,9 +281,10 @@ class SyncTestCase(PowerStateTestBase):
                          self.driver.get_info(inst, use_cache=False).state)
 
     def test_paused_instance_in_a_sync(self):
+        self.add(1)
         (inst,) = self.add(1, record=power_state.PAUSED)
         inst.vm_state = vm_states.PAUSED
-        self.assertEqual({inst.name: power_state.PAUSED}, self.sync())
+        self.assertEqual(power_state.PAUSED, self.sync()[inst.name])
         self.assertEqual(0, self.client.count('guest_get_power_state'))
 
 
