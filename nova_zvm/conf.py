@@ -101,16 +101,31 @@ as long as the one before, up to ``retry_max_interval``.
                  help="""
 Upper bound in seconds of the wait between two retries of one request.
 """),
+    cfg.FloatOpt('busy_retry_timeout',
+                 default=600.0,
+                 min=0.0,
+                 help="""
+Most seconds a request is retried while the connector answers "busy" before
+running it (its REST layer refuses deploys and captures over its own
+``max_concurrent_deploy_capture``).
+
+Such a request did not run, so it is sent again, deploys and captures
+included, waiting ``retry_interval`` and then twice as long each time, up to
+``retry_max_interval``, until the waits add up to this many seconds; then
+the operation fails. 0 retries busy answers only ``retry_attempts`` times.
+"""),
     cfg.IntOpt('max_concurrent_deploy_capture',
-               default=10,
+               default=20,
                min=1,
                help="""
 How many image deploys and captures this compute service runs at once.
 
-The connector refuses more than its own ``max_concurrent_deploy_capture``
-(20 by default) with "busy"; keeping this value below the connector's limit,
-divided among the compute services that share one connector, avoids those
-refusals instead of retrying them.
+The default is the connector's own default limit (``[wsgi]
+max_concurrent_deploy_capture`` of the z/VM Cloud Connector, 20): one compute
+service uses all the parallelism the connector allows. The connector refuses
+more than its limit with "busy"; those refusals are retried (see
+``busy_retry_timeout``), but when several compute services share one
+connector, dividing the connector's limit among them avoids them.
 """),
 ]
 

@@ -27,7 +27,14 @@ Usage::
 
     python tools/benchmark.py [--guests 5000] [--iterations 5]
                               [--latency API=SPEC] [--json FILE]
-                              [--no-token-pass] [--max-seconds 900]
+                              [--no-token-pass] [--max-seconds 1800]
+                              [--cases lifecycle,sync,boot,import]
+                              [--sync-sizes 10,100,1000]
+                              [--boot-count 20] [--boot-latencies 2,20]
+                              [--image-mib 1024]
+
+The cases besides ``lifecycle`` (power-state sync at scale, concurrent
+boots, large image import) are in ``benchmark_scale.py``.
 
 The method and the measured results are in
 ``doc/source/contributor/benchmark.rst``.
@@ -56,6 +63,7 @@ _TREE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if os.path.isdir(os.path.join(_TREE, 'nova_zvm')):
     sys.path.insert(0, _TREE)
 
+from nova.compute import power_state  # noqa: E402
 from nova.compute import provider_tree  # noqa: E402
 import nova.conf  # noqa: E402
 from nova import context as nova_context  # noqa: E402
@@ -68,6 +76,7 @@ from nova.virt import fake as fake_virt  # noqa: E402
 from oslo_utils import importutils  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
 
+import benchmark_scale  # noqa: E402
 from nova_zvm.simulator import control  # noqa: E402
 from nova_zvm.simulator import images as sim_images  # noqa: E402
 from nova_zvm.virt.zvm import client as zvm_client  # noqa: E402
@@ -429,8 +438,13 @@ class Run(object):
 
     def sync_instances(self, image):
         """The instances of the sync besides the two of the lifecycle."""
-        return [make_instance(self.context, SYNC_ID_BASE + i, image)
-                for i in range(SYNC_INSTANCES - 2)]
+        instances = [make_instance(self.context, SYNC_ID_BASE + i, image)
+                     for i in range(SYNC_INSTANCES - 2)]
+        for instance in instances:
+            # As Nova recorded them: create_sync_guests starts them.
+            instance.vm_state = 'active'
+            instance.power_state = power_state.RUNNING
+        return instances
 
     def create_sync_guests(self, instances):
         """The guests of the power-state sync, made on the connector."""
@@ -489,6 +503,9 @@ class Run(object):
                         SOFT_STOP_TIMEOUT, SOFT_STOP_RETRY_INTERVAL)
             rec.measure(key, 'resource_update', self._resource_update,
                         driver)
+            # As Nova recorded them after the operations above.
+            inst_a.power_state = power_state.SHUTDOWN
+            inst_b.power_state = power_state.RUNNING
             rec.measure(key, 'power_sync', self._power_sync, driver,
                         [inst_a, inst_b] + sync_instances)
             rec.measure(key, 'destroy', driver.destroy, ctxt, inst_a, nw_a)
@@ -524,9 +541,16 @@ class Run(object):
 
     @staticmethod
     def _power_sync(driver, instances):
-        """ComputeManager._sync_power_states for these instances."""
-        driver.get_num_instances()
-        return [driver.get_info(instance) for instance in instances]
+        """ComputeManager._sync_power_states for these instances.
+
+        Nova gives the driver the instances it loaded from its database;
+        this driver also asks the database which instances are on the host.
+        """
+        on_host = objects.InstanceList(objects=list(instances))
+        with mock.patch.object(objects.InstanceList, 'get_by_host',
+                               return_value=on_host):
+            driver.get_num_instances()
+            return [driver.get_info(instance) for instance in instances]
 
 
 # -- the run -----------------------------------------------------------------
@@ -727,7 +751,23 @@ def parse_args(argv):
                         help='also write all results and samples as JSON')
     parser.add_argument('--no-token-pass', action='store_true',
                         help='skip the second pass with token auth')
-    parser.add_argument('--max-seconds', type=int, default=900,
+    parser.add_argument('--cases', type=_names(CASES), default=CASES,
+                        help='comma-separated cases to run, of %s '
+                             '(default: all)' % ','.join(CASES))
+    parser.add_argument('--sync-sizes', type=_numbers(int),
+                        default=[10, 100, 1000],
+                        help='instances of the power-state sync case '
+                             '(default 10,100,1000)')
+    parser.add_argument('--boot-count', type=int, default=20,
+                        help='servers booted at once (default %(default)s)')
+    parser.add_argument('--boot-latencies', type=_numbers(float),
+                        default=[2.0, 20.0],
+                        help='simulated guest_deploy seconds of the '
+                             'concurrent boot case (default 2,20)')
+    parser.add_argument('--image-mib', type=int, default=1024,
+                        help='image size of the import case in MiB '
+                             '(default %(default)s)')
+    parser.add_argument('--max-seconds', type=int, default=1800,
                         help='stop (and clean up) after this long '
                              '(default %(default)s)')
     parser.add_argument('--debug', action='store_true',
@@ -738,6 +778,48 @@ def parse_args(argv):
     if args.iterations < 1:
         parser.error('--iterations must be at least 1')
     return args
+
+
+CASES = ('lifecycle',) + tuple(benchmark_scale.CASES)
+
+
+def _names(allowed):
+    def parse(text):
+        names = [n.strip() for n in text.split(',') if n.strip()]
+        unknown = set(names) - set(allowed)
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                'expected some of %s' % ','.join(allowed))
+        return names
+    return parse
+
+
+def _numbers(kind):
+    def parse(text):
+        try:
+            values = [kind(v) for v in text.split(',') if v.strip()]
+        except ValueError:
+            raise argparse.ArgumentTypeError('expected numbers: %s' % text)
+        if not values or min(values) <= 0:
+            raise argparse.ArgumentTypeError('expected positive numbers')
+        return values
+    return parse
+
+
+def run_scale_cases(args, workdir, out):
+    """The cases of benchmark_scale, each on its own simulator."""
+    results = {}
+    run = Run(args, workdir)
+    with nova_services(run.glance):
+        for case in args.cases:
+            if case == 'lifecycle':
+                continue
+            out.write('-- %s\n' % case)
+            out.flush()
+            results[case] = benchmark_scale.CASES[case][0](
+                sys.modules[__name__], run, out)
+            run.args = args
+    return results
 
 
 def _on_alarm(signum, frame):
@@ -757,7 +839,10 @@ def main(argv=None, out=sys.stdout):
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix='nova-zvm-benchmark-')
     try:
-        results = run_benchmark(args, workdir, out)
+        results = []
+        if 'lifecycle' in args.cases:
+            results = run_benchmark(args, workdir, out)
+        scale = run_scale_cases(args, workdir, out)
     except (Timeout, KeyboardInterrupt) as err:
         out.write('benchmark stopped: %s\n' % (str(err) or
                                                type(err).__name__))
@@ -781,27 +866,44 @@ def main(argv=None, out=sys.stdout):
                        'latency': args.latency,
                        'seconds': round(elapsed, 1),
                        'operations': OPERATIONS,
-                       'passes': results}, f, indent=1, sort_keys=True)
+                       'passes': results,
+                       'scale': _json_keys(scale)}, f, indent=1,
+                      sort_keys=True)
     out.write('\n')
     for pass_result in results:
         out.write(format_table(pass_result, args) + '\n\n')
     for pass_result in results:
         out.write(format_calls(pass_result) + '\n\n')
-    out.write('req: HTTP requests to the connector, token requests '
-              'included;\ntok: token requests; conn: TCP connections '
-              'opened; sent, recv: bytes of\nthe requests, of the answers '
-              '(HTTP headers included); ms: wall time.\nRun took %.0f s.\n'
-              % elapsed)
+    for case, case_results in scale.items():
+        out.write(benchmark_scale.CASES[case][1](case_results, args) +
+                  '\n\n')
+    if results:
+        out.write('req: HTTP requests to the connector, token requests '
+                  'included;\ntok: token requests; conn: TCP connections '
+                  'opened; sent, recv: bytes of\nthe requests, of the '
+                  'answers (HTTP headers included); ms: wall time.\n')
+    out.write('Run took %.0f s.\n' % elapsed)
     # Nova's in-tree driver failing is a result; this driver failing, or
     # anything left on the simulator, is a bug to look at.
     failed = [label for p in results
               for op, label in OPERATIONS
               if (p['drivers'].get(THIS, {}).get(op) or {}).get('failed')]
+    failed += [label for case, case_results in scale.items()
+               for label in benchmark_scale.failures(case, case_results)]
     if failed or any(p['leftovers'] for p in results):
         out.write('FAILED: this driver failed (%s) or left guests or images '
                   'behind\n' % ', '.join(failed))
         return 1
     return 0
+
+
+def _json_keys(value):
+    """JSON keeps string keys only (the sync sizes, the latencies)."""
+    if isinstance(value, dict):
+        return {str(k): _json_keys(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_keys(v) for v in value]
+    return value
 
 
 if __name__ == '__main__':

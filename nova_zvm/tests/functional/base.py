@@ -168,7 +168,8 @@ class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
         # so the server's fault is the connector's reason.
         self.flags(max_attempts=1, group='scheduler')
         self.flags(retry_interval=0.05, retry_max_interval=0.2,
-                   connect_timeout=2, read_timeout=30, group='zvm')
+                   busy_retry_timeout=2, connect_timeout=2, read_timeout=30,
+                   group='zvm')
         super(ZVMFunctionalTestCase, self)._setup_services()
 
     def _setup_compute_service(self):

@@ -71,6 +71,16 @@ class SpawnFailureTestCase(base.ZVMFunctionalTestCase):
             'guest_deploy'])
         self._delete_server(server)
 
+    def test_deploy_waits_out_a_busy_connector(self):
+        # Busy longer than retry_attempts (3) allows: the deploy waits for
+        # a slot (busy_retry_timeout) instead of failing the boot.
+        self.admin().add_fault('guest_deploy:busy,times=6')
+        server = self.boot()
+        self.assertEqual('on', self.guest(server)['power_state'])
+        self.assertEqual(7, self.admin().counters()['requests'][
+            'guest_deploy'])
+        self._delete_server(server)
+
     def test_connection_drop_on_create_fails_cleanly(self):
         self._boot_failing('guest_create:drop,times=1', 'guest_create')
 

@@ -61,6 +61,14 @@ class OptionsTestCase(test.NoDBTestCase):
         self.assertIsNone(fresh.zvm.disk_pool)
         self.assertEqual(3, fresh.zvm.retry_attempts)
 
+    def test_deploy_concurrency_is_the_connectors_own_default(self):
+        from zvmsdk import config as zvmsdk_config
+        [connector_opt] = [o for o in zvmsdk_config.zvm_opts
+                           if o.name == 'max_concurrent_deploy_capture']
+        self.assertEqual(connector_opt.default,
+                         conf.CONF.zvm.max_concurrent_deploy_capture)
+        self.assertEqual(20, conf.CONF.zvm.max_concurrent_deploy_capture)
+
     def test_disk_pool_format_is_checked(self):
         self.flags(disk_pool='ECKD:POOL1', group='zvm')
         self.assertRaises(ValueError, self.flags, disk_pool='POOL1',

@@ -153,7 +153,8 @@ class ConnectorClient(object):
     def __init__(self, url, ca_file=None, token_file=None,
                  connect_timeout=10.0, read_timeout=300.0,
                  long_read_timeout=3600.0, retry_attempts=3,
-                 retry_interval=1.0, retry_max_interval=10.0):
+                 retry_interval=1.0, retry_max_interval=10.0,
+                 busy_retry_timeout=600.0):
         if not url:
             raise exception.InvalidConfiguration(message=_(
                 "The z/VM Cloud Connector URL is not set ([zvm] "
@@ -167,6 +168,7 @@ class ConnectorClient(object):
         self.retry_attempts = retry_attempts
         self.retry_interval = retry_interval
         self.retry_max_interval = retry_max_interval
+        self.busy_retry_timeout = busy_retry_timeout
         self.stats = {'requests': 0, 'token_requests': 0, 'retries': 0}
         self._stats_lock = threading.Lock()
         self._token = None
@@ -193,7 +195,8 @@ class ConnectorClient(object):
                    long_read_timeout=zvm.long_read_timeout,
                    retry_attempts=zvm.retry_attempts,
                    retry_interval=zvm.retry_interval,
-                   retry_max_interval=zvm.retry_max_interval)
+                   retry_max_interval=zvm.retry_max_interval,
+                   busy_retry_timeout=zvm.busy_retry_timeout)
 
     def close(self):
         self._session.close()
@@ -203,21 +206,23 @@ class ConnectorClient(object):
         method, path, body = self._build(api_name, args, kwargs)
         timeout = (self.connect_timeout, self._read_timeout(api_name, kwargs))
         attempt = 0
+        waited = 0.0
         while True:
             try:
                 result = self._send_authorized(api_name, method, path, body,
                                                timeout)
             except (zvm_exc.ConnectorUnreachable,
                     zvm_exc.ConnectorBusy) as err:
+                delay = min(self.retry_interval * 2 ** attempt,
+                            self.retry_max_interval)
                 # Any call may be sent again when the connector surely did
                 # not run it; others only when running them twice is safe.
                 if ((api_name not in IDEMPOTENT_APIS and
                         not getattr(err, 'not_executed', False)) or
-                        attempt >= self.retry_attempts):
+                        not self._may_retry(err, attempt, waited, delay)):
                     raise
-                delay = min(self.retry_interval * 2 ** attempt,
-                            self.retry_max_interval)
                 attempt += 1
+                waited += delay
                 self._count('retries')
                 LOG.debug("Retrying z/VM Cloud Connector call %(api)s in "
                           "%(delay).1f s (retry %(n)d of %(max)d)",
@@ -228,6 +233,15 @@ class ConnectorClient(object):
             if result.get('overallRC') == 0:
                 return result.get('output')
             raise zvm_exc.from_result(api_name, result, args, kwargs)
+
+    def _may_retry(self, err, attempt, waited, delay):
+        if (isinstance(err, zvm_exc.ConnectorBusy) and
+                getattr(err, 'not_executed', False) and
+                self.busy_retry_timeout > 0):
+            # Over the deploy/capture limit: a slot frees when another
+            # deploy ends, which takes minutes, not retry_attempts tries.
+            return waited + delay <= self.busy_retry_timeout
+        return attempt < self.retry_attempts
 
     # -- request building ---------------------------------------------------
 

@@ -23,6 +23,7 @@ from oslo_log import log as logging
 import nova.conf
 from nova import exception
 from nova.virt import driver
+from nova.virt import hardware
 from nova.virt import node
 
 from nova_zvm import conf as zvm_conf
@@ -35,6 +36,7 @@ from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
 from nova_zvm.virt.zvm import volume
@@ -109,7 +111,11 @@ class ZVMDriver(driver.ComputeDriver):
             startup.stop_service(problem)
         # No connector call here: nova-compute must start while the
         # connector is down, and recover when it answers.
-        self._client = client or zvm_client.ConnectorClient.from_conf(CONF)
+        client = client or zvm_client.ConnectorClient.from_conf(CONF)
+        # Power-state sync in a few requests (powerstate.py); it learns of
+        # every guest change made through the tracking client.
+        self._power = powerstate.PowerStates(client)
+        self._client = self._power.tracked(client)
         # Read once, as Nova's libvirt driver does: this service's compute
         # node identity (the compute_id file in [DEFAULT] state_path).
         self._host = host.HostOps(self._client,
@@ -182,7 +188,9 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def list_instances(self):
-        return self._guest.list_instances()
+        # Also starts the power-state view of Nova's sync, which calls
+        # get_num_instances (this) before get_info for each instance.
+        return self._power.list_guests(self._hostname)
 
     @zvm_exc.translate
     def list_instance_uuids(self):
@@ -201,7 +209,8 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_info(self, instance, use_cache=True):
-        return self._guest.get_info(instance)
+        return hardware.InstanceInfo(
+            state=self._power.power_state(instance, use_cache=use_cache))
 
     @zvm_exc.translate
     def get_console_output(self, context, instance):

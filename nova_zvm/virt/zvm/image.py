@@ -296,8 +296,8 @@ class ImageOps(object):
         """Hold one of ``[zvm] max_concurrent_deploy_capture`` slots.
 
         Wrap each ``guest_deploy`` and ``guest_capture`` in it: the
-        connector refuses more at once than its own limit with "busy", and
-        these long calls are never retried.
+        connector refuses more at once than its own limit with "busy"
+        (the client retries those, ``[zvm] busy_retry_timeout``).
         """
         with self._deploy_capture:
             yield

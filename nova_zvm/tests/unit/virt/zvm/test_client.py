@@ -530,13 +530,36 @@ class RetryTestCase(ClientTestCase):
 
     def test_busy_retries_are_bounded_and_capped(self):
         cl = self.client(retry_attempts=4, retry_interval=1.0,
-                         retry_max_interval=3.0)
+                         retry_max_interval=3.0, busy_retry_timeout=0)
         self.fake.script = [BUSY] * 10
         err = self.assertRaises(zvm_exc.ConnectorBusy, cl.call, 'guest_start',
                                 'OSV1')
         self.assertEqual(5, len(self.fake.requests))
         self.assertEqual([1.0, 2.0, 3.0, 3.0], self.sleeps)
         self.assertEqual((503, 120), (err.overallRC, err.modID))
+
+    def test_deploy_over_the_limit_waits_for_a_slot(self):
+        # The REST layer refuses deploys over its limit until another one
+        # ends: retried past retry_attempts, within busy_retry_timeout.
+        cl = self.client(retry_attempts=3, retry_interval=1.0,
+                         retry_max_interval=10.0, busy_retry_timeout=600)
+        self.fake.script = [BUSY] * 8
+        self.assertEqual({'answer': 'ok'}, cl.call(
+            'guest_deploy', 'OSV1', 'img'))
+        self.assertEqual(9, len(self.fake.requests))
+        self.assertEqual([1.0, 2.0, 4.0, 8.0, 10.0, 10.0, 10.0, 10.0],
+                         self.sleeps)
+
+    def test_busy_retries_stop_at_busy_retry_timeout(self):
+        cl = self.client(retry_interval=1.0, retry_max_interval=10.0,
+                         busy_retry_timeout=30)
+        self.fake.script = [BUSY] * 20
+        self.assertRaises(zvm_exc.ConnectorBusy, cl.call, 'guest_deploy',
+                          'OSV1', 'img')
+        # 1 + 2 + 4 + 8 + 10 = 25 s; 10 more would pass 30 s.
+        self.assertEqual([1.0, 2.0, 4.0, 8.0, 10.0], self.sleeps)
+        self.assertLessEqual(sum(self.sleeps), 30)
+        self.assertEqual(6, len(self.fake.requests))
 
     def test_rest_layer_busy_is_retried_for_any_call(self):
         # modID 120: the REST layer refused before dispatching the call,
@@ -568,7 +591,9 @@ class RetryTestCase(ClientTestCase):
     def test_no_retries_when_disabled(self):
         self.fake.script = [BUSY]
         self.assertRaises(zvm_exc.ConnectorBusy,
-                          self.client(retry_attempts=0).call, 'guest_list')
+                          self.client(retry_attempts=0,
+                                      busy_retry_timeout=0).call,
+                          'guest_list')
         self.assertEqual(1, len(self.fake.requests))
 
     def _closed_port_url(self):

@@ -161,7 +161,8 @@ class DriverStartTestCase(test.NoDBTestCase):
                                'from_conf') as from_conf:
             drv = driver.ZVMDriver(fake_virt.FakeVirtAPI())
         from_conf.assert_called_once_with(driver.CONF)
-        self.assertIs(from_conf.return_value, drv._client)
+        # Wrapped to report guest changes to the power-state view.
+        self.assertIs(from_conf.return_value, drv._client.wrapped)
 
     def _assert_stops(self, *fragments):
         """The constructor logs one ERROR line and exits with status 1."""
