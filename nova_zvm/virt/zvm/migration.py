@@ -346,14 +346,18 @@ class MigrationOps(object):
         LOG.error("%(op)s failed: %(err)s; rolling back %(n)d step(s)",
                   {'op': steps.operation.capitalize(), 'err': err,
                    'n': len(steps)}, instance=steps.instance)
-        if steps.rollback():
-            return True
-        LOG.error("%(op)s could not be rolled back completely; left to "
-                  "clean up by hand: %(what)s",
-                  {'op': steps.operation.capitalize(),
-                   'what': '; '.join(steps.failed)},
-                  instance=steps.instance)
-        return False
+        return steps.rollback()
+
+    def _fail(self, steps, err, operation):
+        """The exception for a failed step, after the rollback.
+
+        Rolled back completely: Nova keeps the server on its host with a
+        fault. Otherwise the server goes to ERROR with a fault naming what
+        is left and where (the rollback stopped to keep it).
+        """
+        if self._rolled_back(steps, err):
+            return self._rollback_fault(operation, err)
+        return steps.incomplete(err)
 
     @staticmethod
     def _rollback_fault(operation, err):
@@ -361,14 +365,30 @@ class MigrationOps(object):
             "%(op)s failed and was rolled back, the server is unchanged on "
             "its host: %(err)s") % {'op': operation, 'err': err})
 
+    @staticmethod
+    def _where(migration, host):
+        node = (migration.source_node if host == migration.source_compute
+                else migration.dest_node)
+        return _('compute host %(host)s, z/VM %(node)s') % {
+            'host': host, 'node': node}
+
     def _resize_here(self, context, instance, userid, plan, network_info,
                      timeout, retry_interval):
-        steps = zvm_undo.UndoStack('resize', instance)
+        steps = zvm_undo.UndoStack(
+            'resize', instance,
+            self._where(plan.migration, plan.migration.source_compute))
         try:
             self._stop(instance, userid, steps, timeout, retry_interval)
             self._resize_cpu_memory(userid, plan.old, plan.new, steps)
             if plan.root_grows:
                 self._capture(userid, plan.image, steps)
+                # From here the image may be the only copy of the root
+                # disk: an artifact, released by a complete rollback or by
+                # confirm/revert, never by an undo call.
+                steps.keep(_("guest %(uid)s's original root disk, as image "
+                             "%(img)s in the connector's repository") % {
+                    'uid': userid, 'img': plan.image},
+                    self._delete_image, plan.image)
                 self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
                 steps.push('restore the original root disk from image %s' %
                            plan.image, self._root_from_image, context,
@@ -380,9 +400,7 @@ class MigrationOps(object):
                 self._replace_ephemerals(userid, plan.eph_now, plan.eph_new,
                                          steps)
         except Exception as err:
-            with excutils.save_and_reraise_exception() as ctxt:
-                ctxt.reraise = not self._rolled_back(steps, err)
-            raise self._rollback_fault(_('Resize'), err) from err
+            raise self._fail(steps, err, _('Resize')) from err
         LOG.info("Resized guest %(uid)s on this host to flavor %(flavor)s%("
                  "root)s", {'uid': userid, 'flavor': plan.new.name,
                             'root': ' (root disk kept as image %s until '
@@ -402,10 +420,15 @@ class MigrationOps(object):
                 "to hand over the guest's disk (see [zvm] "
                 "image_tmp_path_shared and remote_copy_transport): "
                 "%(err)s") % {'dest': dest, 'err': err})
-        steps = zvm_undo.UndoStack('migration', instance)
+        steps = zvm_undo.UndoStack(
+            'migration', instance,
+            self._where(plan.migration, plan.migration.source_compute))
         try:
             self._stop(instance, userid, steps, timeout, retry_interval)
             self._capture(userid, plan.image, steps)
+            # A copy: the source guest keeps its disk until confirm.
+            steps.push('delete image %s' % plan.image, self._delete_image,
+                       plan.image)
             # The connector writes the file: group-writable for it.
             path = image.new_tmp_file(FILE_KIND, suffix='.img', mode=0o660)
             steps.push('remove the exported file %s' % path,
@@ -421,9 +444,7 @@ class MigrationOps(object):
                 transfer.copy_to(dest, path)
                 image.remove_tmp_file(path)
         except Exception as err:
-            with excutils.save_and_reraise_exception() as ctxt:
-                ctxt.reraise = not self._rolled_back(steps, err)
-            raise self._rollback_fault(_('Migration'), err) from err
+            raise self._fail(steps, err, _('Migration')) from err
         LOG.info("Guest %(uid)s stopped and its root disk exported for "
                  "%(dest)s (%(how)s)",
                  {'uid': userid, 'dest': dest,
@@ -461,11 +482,14 @@ class MigrationOps(object):
                            memory_size(old.memory_mb))
 
     def _capture(self, userid, name, steps):
-        # A failed capture may leave the image behind: undo it either way.
-        steps.push('delete image %s' % name, self._delete_image, name)
+        # A failed capture may leave a partial image while the disk is
+        # intact: deleting it is an undo call until the capture succeeds.
+        steps.push('delete the partial image %s' % name, self._delete_image,
+                   name)
         with self._image.deploy_capture_slot():
             self._client.call('guest_capture', userid, name,
                               capture_type='rootonly')
+        steps.pop()
 
     def _delete_image(self, name):
         try:
@@ -575,7 +599,9 @@ class MigrationOps(object):
                 "The operating system of the migrated guest is unknown: "
                 "neither the exported image nor the instance names it."))
         path = self._checked_path(info.get('path'))
-        steps = zvm_undo.UndoStack('migration', instance)
+        steps = zvm_undo.UndoStack(
+            'migration', instance,
+            _('this compute host (destination), z/VM guest %s') % userid)
         try:
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._delete_image, name)
@@ -599,8 +625,10 @@ class MigrationOps(object):
             if power_on:
                 self._client.call('guest_start', userid)
         except Exception as err:
-            with excutils.save_and_reraise_exception():
-                self._rolled_back(steps, err)
+            with excutils.save_and_reraise_exception() as ctxt:
+                if not self._rolled_back(steps, err):
+                    ctxt.reraise = False
+            raise steps.incomplete(err) from err
         finally:
             image.remove_tmp_file(path)
         LOG.info("Guest %(uid)s created from image %(name)s", {
