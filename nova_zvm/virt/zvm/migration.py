@@ -385,10 +385,10 @@ class MigrationOps(object):
                 # From here the image may be the only copy of the root
                 # disk: an artifact, released by a complete rollback or by
                 # confirm/revert, never by an undo call.
-                steps.keep(_("guest %(uid)s's original root disk, as image "
-                             "%(img)s in the connector's repository") % {
-                    'uid': userid, 'img': plan.image},
-                    self._delete_image, plan.image)
+                steps.keep(_("image %(img)s (original root disk of "
+                             "%(uid)s)") % {'uid': userid,
+                                            'img': plan.image},
+                           self._delete_image, plan.image)
                 self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
                 steps.push('restore the original root disk from image %s' %
                            plan.image, self._root_from_image, context,

@@ -194,13 +194,21 @@ class UndoStack(object):
     def incomplete(self, err):
         """The exception for a failure whose rollback stopped.
 
+        Nova keeps the first 255 characters of the message as the instance
+        fault: what is kept comes first, the causes last (the fault's
+        details, for administrators, have the whole message).
+
         :param err: the failure of the forward step
         """
         message = _(
-            "%(op)s failed: %(err)s. Its rollback stopped because it could "
-            "not %(what)s: %(undo_err)s. Left for an administrator to "
-            "restore (see the troubleshooting guide): %(left)s.") % {
-                'op': self.operation.capitalize(), 'err': err,
-                'what': self.failed, 'undo_err': self.error,
-                'left': '; '.join(self.left)}
+            "%(op)s failed and could not be rolled back. Kept: %(kept)s. "
+            "Not done: %(not_done)s. Where: %(where)s. Cause: %(err)s. "
+            "The rollback stopped, unable to %(what)s: %(undo_err)s. See "
+            "the troubleshooting guide to restore.") % {
+                'op': self.operation.capitalize(),
+                'kept': '; '.join(a.description for a in self._artifacts)
+                or _('nothing'),
+                'not_done': '; '.join(self.descriptions()),
+                'where': self.where or _('this compute host'),
+                'err': err, 'what': self.failed, 'undo_err': self.error}
         return RollbackIncomplete(message, self.left)

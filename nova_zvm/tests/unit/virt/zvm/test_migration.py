@@ -473,7 +473,7 @@ class SameHostResizeTestCase(MigrationTestBase):
             self.assertIn(what, str(err))
             # Every older undo call is left, not run.
             for _api, older in undo_apis[index + 1:]:
-                self.assertIn('not done: %s' % older, str(err))
+                self.assertIn('not done: %s' % older, '\n'.join(err.left))
             if api != 'guest_start':
                 self.assertNotIn('guest_start', names)
 
@@ -485,7 +485,7 @@ class SameHostResizeTestCase(MigrationTestBase):
         err = self.assertRaises(zvm_undo.RollbackIncomplete, self.migrate,
                                 make_flavor('medium', memory_mb=4096))
         self.assertIn('guest_resize_mem', str(err))
-        self.assertIn('not done: start the guest again', str(err))
+        self.assertIn('Not done: start the guest again', str(err))
 
 
 class SameHostConfirmRevertTestCase(MigrationTestBase):
