@@ -22,6 +22,7 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova.virt import driver
+from nova.virt import hardware
 from nova.virt import node
 
 from nova_zvm import conf as zvm_conf
@@ -187,7 +188,17 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_info(self, instance, use_cache=True):
-        return self._guest.get_info(instance)
+        try:
+            return self._guest.get_info(instance)
+        except zvm_exc.ConnectorUnreachable as err:
+            # nova-compute must start, and its power-state sync must not
+            # act, while the connector is down: the state Nova knows
+            # stands until the connector answers again.
+            LOG.warning("Power state unknown, the z/VM Cloud Connector is "
+                        "not reachable; keeping %(state)s: %(err)s",
+                        {'state': instance.power_state, 'err': err},
+                        instance=instance)
+            return hardware.InstanceInfo(state=instance.power_state)
 
     @zvm_exc.translate
     def get_console_output(self, context, instance):
@@ -407,10 +418,19 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def plug_vifs(self, instance, network_info):
-        if network_info:
+        if not network_info:
+            return
+        try:
             self._network.plug_vifs(names.userid(instance),
                                     guest.instance_os_distro(instance),
                                     network_info)
+        except zvm_exc.ConnectorUnreachable as err:
+            # Nova calls this when nova-compute starts. A guest's NICs are
+            # in its z/VM directory entry and outlive nova-compute; they
+            # are checked again at the next start.
+            LOG.warning("Cannot check the NICs of the guest, the z/VM Cloud "
+                        "Connector is not reachable: %s", err,
+                        instance=instance)
 
     @zvm_exc.translate
     def unplug_vifs(self, instance, network_info):
