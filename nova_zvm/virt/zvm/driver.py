@@ -227,7 +227,15 @@ class ZVMDriver(driver.ComputeDriver):
             return
         self._guest.destroy(instance)
         # The connector's volume records and FCP reservations of the guest.
-        self._volume.forget_volumes(instance, block_device_info)
+        # The guest is gone: a failure here must not put the server in
+        # ERROR; what is left is logged.
+        try:
+            self._volume.forget_volumes(instance, block_device_info)
+        except Exception as err:
+            LOG.error("The guest is deleted, but its volume records and FCP "
+                      "device reservations on the connector could not be "
+                      "released; release them by hand: %s", err,
+                      instance=instance)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,

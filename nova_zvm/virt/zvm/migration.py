@@ -668,7 +668,20 @@ class MigrationOps(object):
         if _same_host(migration):
             self._delete_image_quietly(image_name(migration), instance)
             return
-        self._guest.delete_guest(names.userid(instance), instance)
+        userid = names.userid(instance)
+        try:
+            self._guest.delete_guest(userid, instance)
+        except Exception as err:
+            # The server runs on the destination: an error here would put
+            # it in ERROR for a guest it no longer uses. The stopped source
+            # guest is left, named in the log, for clean-up.
+            LOG.error("Confirmed the migration to %(dest)s, but could not "
+                      "delete the stopped source guest %(uid)s on this "
+                      "z/VM (%(node)s); delete it with the connector's "
+                      "guest_delete: %(err)s",
+                      {'dest': migration.dest_compute, 'uid': userid,
+                       'node': migration.source_node, 'err': err},
+                      instance=instance)
 
     # -- revert --------------------------------------------------------------
 

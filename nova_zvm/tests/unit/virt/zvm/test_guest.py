@@ -201,8 +201,31 @@ class PowerTestCase(GuestTestBase):
 
     def test_destroy_missing_guest_succeeds(self):
         self.client.answers['guest_delete'] = fakes.guest_not_found(
-            'guest_delete', 'OS000001')
+            'guest_delete', 'OS000001', rs=3)
         self.ops.destroy(self.instance)
+        self.assertEqual(['guest_delete'], self.client.api_names())
+
+    def test_destroy_of_a_guest_unknown_to_the_connector_deletes_it(self):
+        # 404 rs 1: on z/VM, not in this connector's database. Not "gone":
+        # registered, then deleted.
+        self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+        self.client.answers['guest_delete'] = fakes.Seq([
+            fakes.guest_not_found('guest_delete', 'OS000001'), None])
+        self.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 300, 5, modid=10)
+        self.ops.destroy(self.instance)
+        self.assertEqual([
+            ('guest_delete', ('OS000001',), {}),
+            ('guest_register', ('OS000001', 'os_version=rhel9.2', '0'), {}),
+            ('guest_delete', ('OS000001',), {})], self.client.calls)
+
+    def test_destroy_never_says_deleted_when_registering_fails(self):
+        self.client.answers['guest_delete'] = fakes.guest_not_found(
+            'guest_delete', 'OS000001')
+        self.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 500, 1, modid=10)
+        self.assertRaises(exception.ZVMConnectorError, self.ops.destroy,
+                          self.instance)
 
     def test_destroy_other_errors_raise(self):
         self.client.answers['guest_delete'] = fakes.connector_error(
@@ -379,6 +402,21 @@ class SpawnTestCase(GuestTestBase):
         self.assertNotIn('guest_create', self.client.api_names())
         self.assertNotIn('guest_delete', self.client.api_names())
 
+    def test_destroy_after_a_lost_guest_create_answer_deletes(self):
+        # The call may have run: the guest, if any, is this instance's.
+        self.client.answers['guest_create'] = fakes.unreachable(
+            'guest_create')
+        self.assertRaises(exception.ZVMConnectorError, self._spawn)
+        self.ops.destroy(self.instance)
+        self.assertEqual('guest_delete', self.client.api_names()[-1])
+
+    def test_destroy_after_a_duplicate_guest_create_keeps_the_guest(self):
+        self.client.answers['guest_create'] = fakes.connector_error(
+            'guest_create', 409, 8, modid=10)
+        self.assertRaises(exception.InstanceExists, self._spawn)
+        self.ops.destroy(self.instance)
+        self.assertNotIn('guest_delete', self.client.api_names())
+
     def test_destroy_after_a_successful_spawn_deletes(self):
         self._spawn()
         self.ops.destroy(self.instance)
@@ -405,7 +443,7 @@ class SpawnTestCase(GuestTestBase):
         self.client.answers['guest_start'] = fakes.connector_error(
             'guest_start', 300, 5, modid=10)
         self.client.answers['guest_delete'] = fakes.guest_not_found(
-            'guest_delete', 'OS000001')
+            'guest_delete', 'OS000001', rs=3)
         self.assertRaises(exception.ZVMConnectorError, self._spawn)
 
     def test_vif_timeout_fatal_rolls_back(self):

@@ -788,6 +788,17 @@ class MoveTestCase(MigrationTestBase):
         self.src_ops.confirm_migration(self.ctxt, self.migration,
                                        self.instance, self.vifs)
 
+    def test_confirm_never_fails_for_the_source_guest(self):
+        # The server runs on the destination: the source's guest_delete
+        # error is logged, the stopped source guest left for clean-up.
+        self.src.answers['guest_delete'] = fakes.connector_error(
+            'guest_delete', 500, 1, errmsg='SMAPI down')
+        with mock.patch.object(migration.LOG, 'error') as log_error:
+            self.src_ops.confirm_migration(self.ctxt, self.migration,
+                                           self.instance, self.vifs)
+        self.assertIn('SMAPI down', str(log_error.call_args))
+        self.assertIn(USERID, str(log_error.call_args))
+
     def test_revert_starts_the_untouched_source_guest(self):
         self.src.answers['guest_get_power_state'] = 'off'
         self.src_ops.finish_revert_migration(
