@@ -125,17 +125,19 @@ class GuestOps(object):
     def list_instance_uuids(self, host):
         """UUIDs of the Nova instances whose guests are on this z/VM.
 
-        The connector keeps no instance UUID for a guest, so the guests
-        are matched by name with the instances Nova's database places on
-        this compute host: one database query and, if the host has any
-        instance, one guest_list.
+        From the hypervisor: the guests the connector lists (one
+        guest_list), matched by name with the instances Nova's database
+        has ever placed on this compute host, deleted ones included (one
+        query), so that Nova finds a guest that outlived its instance
+        (``running_deleted_instance_action``). The connector keeps no
+        instance UUID for a guest, hence the match by name.
         """
-        context = nova_context.get_admin_context()
-        instances = objects.InstanceList.get_by_host(
-            context, host, expected_attrs=[])
-        if not instances:
-            return []
         guests = set(self.list_instances())
+        if not guests:
+            return []
+        context = nova_context.get_admin_context(read_deleted='yes')
+        instances = objects.InstanceList.get_by_filters(
+            context, {'host': host}, expected_attrs=[])
         return [inst.uuid for inst in instances
                 if inst.name.upper() in guests]
 

@@ -198,7 +198,7 @@ class DriverStartTestCase(test.NoDBTestCase):
     def test_list_instance_uuids_survives_unreachable_connector(self):
         client = fakes.FakeClient(guest_list=fakes.unreachable())
         drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
-        with mock.patch('nova.objects.InstanceList.get_by_host',
+        with mock.patch('nova.objects.InstanceList.get_by_filters',
                         return_value=[mock.Mock(uuid='u1', name='OS000001')]):
             self.assertEqual([], drv.list_instance_uuids())
 

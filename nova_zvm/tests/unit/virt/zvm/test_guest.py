@@ -103,21 +103,29 @@ class GuestQueryTestCase(GuestTestBase):
         self.client.answers['guest_list'] = ['OS000001', 'ZCCUSER']
         self.assertEqual(['OS000001', 'ZCCUSER'], self.ops.list_instances())
 
-    def test_list_instance_uuids_matches_host_instances(self):
-        self.client.answers['guest_list'] = ['OS000001', 'MAINT']
+    def test_list_instance_uuids_from_the_guests_on_z_vm(self):
+        self.client.answers['guest_list'] = ['OS000001', 'OS000003',
+                                             'MAINT']
         inst1 = fake_instance.fake_instance_obj(self.ctxt, id=1)
         inst2 = fake_instance.fake_instance_obj(self.ctxt, id=2)
-        with mock.patch.object(objects.InstanceList, 'get_by_host',
-                               return_value=[inst1, inst2]) as by_host:
-            self.assertEqual([inst1.uuid],
+        # Deleted, but its guest is still on z/VM: Nova must see it.
+        gone = fake_instance.fake_instance_obj(self.ctxt, id=3, deleted=True)
+        with mock.patch.object(objects.InstanceList, 'get_by_filters',
+                               return_value=[inst1, inst2, gone]) as query:
+            self.assertEqual([inst1.uuid, gone.uuid],
                              self.ops.list_instance_uuids('cmp1'))
-        self.assertEqual('cmp1', by_host.call_args[0][1])
+        # One connector call and one query, deleted instances included.
+        self.assertEqual(['guest_list'], self.client.api_names())
+        ctxt, filters = query.call_args[0]
+        self.assertEqual({'host': 'cmp1'}, filters)
+        self.assertEqual('yes', ctxt.read_deleted)
 
-    def test_list_instance_uuids_no_instances_no_connector_call(self):
-        with mock.patch.object(objects.InstanceList, 'get_by_host',
-                               return_value=[]):
+    def test_list_instance_uuids_without_guests_asks_no_database(self):
+        self.client.answers['guest_list'] = []
+        with mock.patch.object(objects.InstanceList,
+                               'get_by_filters') as query:
             self.assertEqual([], self.ops.list_instance_uuids('cmp1'))
-        self.assertEqual([], self.client.calls)
+        query.assert_not_called()
 
 
 class DiagnosticsTestCase(GuestTestBase):
