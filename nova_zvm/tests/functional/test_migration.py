@@ -306,6 +306,22 @@ class SameHostResizeFailureTestCase(MigrationTestBase):
         self._delete_server(server)
         self.assertEqual({}, self.guests('compute1'))
 
+    def test_deleting_the_failed_server_removes_the_kept_image(self):
+        server = self.boot_on('compute1')
+        self.admin().add_fault(
+            'guest_deploy:sdk_error,times=2,overallRC=300,modID=10,rc=300,'
+            'rs=5,errmsg=simulated SMAPI outage')
+        self.api.post_server_action(server['id'],
+                                    {'resize': {'flavorRef': self.large}})
+        server = self._wait_for_state_change(server, 'ERROR')
+        self.assertEqual(1, len([i for i in self.admin().inventory()[
+            'images'] if i.startswith('nova-zvm-migration-')]))
+        # The image's owner is the instance: deleting it removes both.
+        self._delete_server(server)
+        self.assertEqual({}, self.guests('compute1'))
+        self.assertEqual([], [i for i in self.admin().inventory()['images']
+                              if i.startswith('nova-zvm-migration-')])
+
     def _ok(self, result):
         self.assertEqual(0, result['overallRC'], result)
         return result

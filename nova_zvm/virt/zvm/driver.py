@@ -226,6 +226,8 @@ class ZVMDriver(driver.ComputeDriver):
             # finish_revert_migration.
             return
         self._guest.destroy(instance)
+        # A root disk image a failed resize or migration kept.
+        self._migration.delete_kept_image(instance)
         # The connector's volume records and FCP reservations of the guest.
         # The guest is gone: a failure here must not put the server in
         # ERROR; what is left is logged.

@@ -132,6 +132,9 @@ MODES = (MODE_SAME_HOST, MODE_MOVE)
 # Images this module makes are named for their migration; the image cache
 # (image.py) only ever removes images named by a Glance id.
 IMAGE_PREFIX = 'nova-zvm-migration-'
+# Instance system_metadata key naming the migration image this driver keeps
+# (or may have left) for the instance: its owner until it is deleted.
+KEPT_IMAGE_KEY = 'zvm_migration_image'
 # Kind of the temporary file holding an exported migration image.
 FILE_KIND = 'migration'
 FILE_PREFIX = image.TMP_PREFIX + FILE_KIND + '-'
@@ -438,6 +441,7 @@ class MigrationOps(object):
             # The file carries the disk now; the destination imports it
             # into its own repository.
             self._delete_image(plan.image)
+            self._forget_kept_image(instance)
             if not shared:
                 steps.push('remove the copy on %s' % dest,
                            transfer.remove_from, dest, path)
@@ -486,6 +490,9 @@ class MigrationOps(object):
         # intact: deleting it is an undo call until the capture succeeds.
         steps.push('delete the partial image %s' % name, self._delete_image,
                    name)
+        # Its owner, should everything else fail (saved with the instance):
+        # destroy and delete_instance_files delete it.
+        steps.instance.system_metadata[KEPT_IMAGE_KEY] = name
         with self._image.deploy_capture_slot():
             self._client.call('guest_capture', userid, name,
                               capture_type='rootonly')
@@ -504,6 +511,29 @@ class MigrationOps(object):
             LOG.warning("Could not delete migration image %(name)s from the "
                         "connector's repository; delete it by hand: %(err)s",
                         {'name': name, 'err': err}, instance=instance)
+            return False
+        return True
+
+    @staticmethod
+    def _forget_kept_image(instance):
+        (instance.system_metadata or {}).pop(KEPT_IMAGE_KEY, None)
+
+    def delete_kept_image(self, instance):
+        """Delete the migration image a failed operation left, if any.
+
+        For destroy and delete_instance_files: the server is being deleted,
+        so its root disk image goes too (a retry finds it gone). One
+        connector call, only for servers that have such an image.
+
+        :returns: False when it could not be deleted (logged)
+        """
+        name = (instance.system_metadata or {}).get(KEPT_IMAGE_KEY)
+        if not name:
+            return True
+        if self._delete_image_quietly(name, instance):
+            self._forget_kept_image(instance)
+            return True
+        return False
 
     def _image_exists(self, name):
         try:
@@ -666,7 +696,8 @@ class MigrationOps(object):
     def confirm_migration(self, context, migration, instance, network_info):
         """Delete what the source kept for a revert."""
         if _same_host(migration):
-            self._delete_image_quietly(image_name(migration), instance)
+            if self._delete_image_quietly(image_name(migration), instance):
+                self._forget_kept_image(instance)
             return
         userid = names.userid(instance)
         try:
@@ -736,6 +767,7 @@ class MigrationOps(object):
                                   network_info, replace=True)
             # Only now: until here the image is the original root disk.
             self._delete_image(name)
+        self._forget_kept_image(instance)
         original, resized = ephemeral_layout(old, new, block_device_info)
         if resized != original:
             if resized:
@@ -758,4 +790,4 @@ class MigrationOps(object):
             LOG.warning("Could not delete the guest of deleted instance: "
                         "%s", err, instance=instance)
             return False
-        return True
+        return self.delete_kept_image(instance)

@@ -477,6 +477,36 @@ class SameHostResizeTestCase(MigrationTestBase):
             if api != 'guest_start':
                 self.assertNotIn('guest_start', names)
 
+    def test_kept_image_is_owned_by_the_instance_until_confirm(self):
+        self.migrate(make_flavor('big', root_gb=20))
+        self.assertEqual(MIG_IMAGE, self.instance.system_metadata[
+            migration.KEPT_IMAGE_KEY])
+        self.src_ops.confirm_migration(self.ctxt, self.migration,
+                                       self.instance, self.vifs)
+        self.assertEqual(('image_delete', (MIG_IMAGE,), {}),
+                         self.src.calls[-1])
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
+
+    def test_deleting_the_server_deletes_an_image_a_failure_kept(self):
+        self.src.answers['guest_deploy'] = fakes.connector_error(
+            'guest_deploy', 300, 3, errmsg='SMAPI down')
+        self.assertRaises(zvm_undo.RollbackIncomplete, self.migrate,
+                          make_flavor('big', root_gb=20))
+        self.src.calls = []
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        drv = driver.ZVMDriver(self.virtapi, client=self.src)
+        drv.destroy(self.ctxt, self.instance, [])
+        self.assertEqual([('guest_delete', (USERID,), {}),
+                          ('image_delete', (MIG_IMAGE,), {})],
+                         self.src.calls)
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
+        # A retry has nothing more to delete.
+        self.src.calls = []
+        drv.destroy(self.ctxt, self.instance, [])
+        self.assertEqual(['guest_delete'], self.src.api_names())
+
     def test_failed_rollback_names_what_is_left(self):
         self.src.answers['guest_resize_mem'] = fakes.connector_error(
             'guest_resize_mem', 409, 20)
