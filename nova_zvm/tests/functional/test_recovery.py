@@ -39,3 +39,12 @@ class LeftoverGuestTestCase(base.ZVMFunctionalTestCase):
             manager._cleanup_running_deleted_instances(cctxt)
         self.assertEqual({}, self.admin().inventory()['guests'])
         self.assertEqual([], manager.driver.list_instance_uuids())
+
+    def test_soft_reboot_of_a_guest_stopped_behind_nova_starts_it(self):
+        server = self.boot()
+        self.admin().power_off(self.userid(server))
+        self._reboot_server(server, hard=False)
+        self.assertEqual('on', self.guest(server)['power_state'])
+        server = self.api.get_server(server['id'])
+        self.assertEqual(1, server['OS-EXT-STS:power_state'])
+        self._delete_server(server)

@@ -377,7 +377,19 @@ class GuestOps(object):
     def reboot(self, instance, reboot_type):
         userid = names.userid(instance)
         if reboot_type == 'SOFT':
-            self._client.call('guest_reboot', userid)
+            try:
+                self._client.call('guest_reboot', userid)
+            except zvm_exc.ConnectorError:
+                # A guest stopped behind Nova's back cannot be signalled
+                # (an IUCV error): z/VM says whether it is off, and then a
+                # reboot means starting it.
+                with excutils.save_and_reraise_exception() as ctxt:
+                    if self._client.call('guest_get_power_state',
+                                         userid) == 'off':
+                        ctxt.reraise = False
+                LOG.info("Guest %s was off; starting it", userid,
+                         instance=instance)
+                self._client.call('guest_start', userid)
         else:
             # A reset logs the guest off and on again; it also starts a
             # stopped guest, which is what a hard reboot must do.

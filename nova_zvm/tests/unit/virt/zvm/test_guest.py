@@ -192,6 +192,23 @@ class PowerTestCase(GuestTestBase):
         self.ops.reboot(self.instance, 'SOFT')
         self.assertEqual(['guest_reboot'], self.client.api_names())
 
+    def test_soft_reboot_of_a_guest_stopped_behind_nova_starts_it(self):
+        self.client.answers['guest_reboot'] = fakes.connector_error(
+            'guest_reboot', 300, 8, errmsg='IUCV failed')
+        self.client.answers['guest_get_power_state'] = 'off'
+        self.ops.reboot(self.instance, 'SOFT')
+        self.assertEqual(['guest_reboot', 'guest_get_power_state',
+                          'guest_start'], self.client.api_names())
+
+    def test_soft_reboot_failure_of_a_running_guest_raises(self):
+        self.client.answers['guest_reboot'] = fakes.connector_error(
+            'guest_reboot', 300, 8, errmsg='IUCV failed')
+        self.client.answers['guest_get_power_state'] = 'on'
+        err = self.assertRaises(exception.ZVMConnectorError, self.ops.reboot,
+                                self.instance, 'SOFT')
+        self.assertIn('IUCV failed', str(err))
+        self.assertNotIn('guest_start', self.client.api_names())
+
     def test_hard_reboot(self):
         self.ops.reboot(self.instance, 'HARD')
         self.assertEqual(['guest_reset'], self.client.api_names())
