@@ -391,7 +391,7 @@ class MigrationOps(object):
                 steps.keep(_("image %(img)s (original root disk of "
                              "%(uid)s)") % {'uid': userid,
                                             'img': plan.image},
-                           self._delete_image, plan.image)
+                           self._release_image, plan.image, instance)
                 self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
                 steps.push('restore the original root disk from image %s' %
                            plan.image, self._root_from_image, context,
@@ -513,6 +513,10 @@ class MigrationOps(object):
                         {'name': name, 'err': err}, instance=instance)
             return False
         return True
+
+    def _release_image(self, name, instance):
+        self._delete_image(name)
+        self._forget_kept_image(instance)
 
     @staticmethod
     def _forget_kept_image(instance):

@@ -418,6 +418,8 @@ class SameHostResizeTestCase(MigrationTestBase):
         self.assertEqual('10g', self.src.calls[8][1][1][0]['size'])
         self.assertEqual([(MIG_IMAGE, mock.ANY, {'vdev': '0100'})],
                          self.deployed)
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
         self.assert_no_files()
 
     def test_failed_restore_never_deletes_the_captured_root_disk(self):
