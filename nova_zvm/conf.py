@@ -284,11 +284,13 @@ live_migration_opts = [
                help="""
 Most seconds a live migration (z/VM Live Guest Relocation, ``VMRELOCATE
 MAXTOTAL``) may take in total before z/VM cancels it and the guest keeps
-running on its source; -1 for no limit (z/VM's default).
+running on its source.
 
-The driver waits for the relocation for up to ``long_read_timeout``
-seconds: keep this value below that one, or the driver stops waiting first
-and decides from where the guest runs afterwards.
+The driver always sends a limit, so that it never has to guess where the
+guest runs: -1 (or 0, or a value above ``long_read_timeout``) sends
+``long_read_timeout``. If the connector's answer does not come in time, the
+driver asks z/VM where the guest is until the guest has left or the limit
+plus a minute has passed, then completes the migration or rolls it back.
 """),
     cfg.IntOpt('live_migration_max_quiesce',
                default=10,

@@ -102,6 +102,62 @@ class ConnectorDownAtStartTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(server)
 
 
+class ConnectorDownWithServersTestCase(base.ZVMFunctionalTestCase):
+    """nova-compute restarts with servers while the connector is down."""
+
+    # The failed stop must reach the server's actions, not the API call.
+    CAST_AS_CALL = False
+
+    def setUp(self):
+        # A fixed port: the connector comes back where nova-compute looks.
+        self.SIMULATOR_OPTIONS = {'port': free_port()}
+        super(ConnectorDownWithServersTestCase, self).setUp()
+
+    def _setup_services(self):
+        super(ConnectorDownWithServersTestCase, self)._setup_services()
+        self.flags(connect_timeout=0.5, retry_attempts=0, group='zvm')
+
+    def test_restart_with_servers_and_connector_down_then_recovery(self):
+        running = self.boot(name='running')
+        stopped = self._stop_server(self.boot(name='stopped'))
+        sim = self.simulators['compute1']
+        sim.stop()
+        # nova-compute starts (init_host, _init_instance of each server).
+        self.restart_compute()
+        ctxt = nova_context.get_admin_context()
+        manager = self.computes['compute1'].manager
+        self._run_periodics()
+        # The power-state sync of each server (the periodic task's own
+        # guest listing fails, and is retried, while the connector is down).
+        for server in (running, stopped):
+            manager._query_driver_power_state_and_sync(
+                ctxt, objects.Instance.get_by_uuid(ctxt, server['id']))
+        # Nova's power states stand while the connector is down.
+        running = self.api.get_server(running['id'])
+        stopped = self.api.get_server(stopped['id'])
+        self.assertEqual(('ACTIVE', 1), (running['status'],
+                                         running['OS-EXT-STS:power_state']))
+        self.assertEqual(('SHUTOFF', 4), (stopped['status'],
+                                          stopped['OS-EXT-STS:power_state']))
+        # An operation fails, saying why; the server is unchanged.
+        self.api.post_server_action(running['id'], {'os-stop': None})
+        event = self._wait_for_instance_action_event(
+            running, 'stop', 'compute_stop_instance', 'Error')
+        self.assertIn('cannot reach', event['details'])
+        running = self._wait_for_state_change(running, 'ACTIVE')
+        # The connector answers again: no restart is needed, and a change
+        # made on z/VM meanwhile is synchronised.
+        sim.start()
+        self.admin().power_off(self.userid(running))
+        manager._sync_power_states(ctxt)
+        running = self._wait_for_state_change(running, 'SHUTOFF')
+        self.assertEqual(4, running['OS-EXT-STS:power_state'])
+        stopped = self._start_server(stopped)
+        self.assertEqual('on', self.guest(stopped)['power_state'])
+        self._delete_server(running)
+        self._delete_server(stopped)
+
+
 class TokenAuthTestCase(base.ZVMFunctionalTestCase):
 
     def setUp(self):

@@ -129,6 +129,10 @@ class LiveMigrationTestCase(LiveMigrationTestBase):
         self.assertEqual('on', self.guest(server, 'compute1')['power_state'])
         self.assertTrue(self.known_to_connector(server, 'compute1'))
         self.assertEqual({}, self.admin('compute2').inventory()['guests'])
+        # The connector's reason is recorded with the server's actions.
+        event = self._wait_for_instance_action_event(
+            server, 'live-migration', 'compute_zvm_relocation', 'Error')
+        self.assertIn('simulated relocation failure', event['details'])
         self._delete_server(server)
 
     def test_guest_stopped_behind_novas_back_is_refused(self):
@@ -166,3 +170,35 @@ class AcrossSSITestCase(LiveMigrationTestBase):
         self.assertEqual({}, self.admin('compute2').inventory()['guests'])
         self.assertTrue(os.path.isdir(self.ssi_dirs['SSI2']))
         self._delete_server(server)
+
+
+class SlowRelocationTestCase(LiveMigrationTestBase):
+    """A relocation that outlives the driver's read timeout."""
+
+    def _setup_services(self):
+        super(SlowRelocationTestCase, self)._setup_services()
+        # Read by each compute's client when it starts.
+        self.flags(long_read_timeout=3, group='zvm')
+
+    def test_relocation_longer_than_the_read_timeout_completes(self):
+        server = self.boot(host='compute1')
+        # VMRELOCATE runs 6 s: the driver's read times out after 3 s while
+        # z/VM goes on; the driver asks z/VM until the guest has moved.
+        self.admin('compute1').add_fault(
+            'guest_live_migrate:hang,skip=1,times=1,seconds=6')
+        self.assertIsNone(self.live_migrate(server))
+        # Nova's helper waits 5 s; the relocation takes longer.
+        for _attempt in range(4):
+            try:
+                self._wait_for_migration_status(server, ['completed'])
+                break
+            except AssertionError:
+                continue
+        self._wait_for_migration_status(server, ['completed'])
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        self.assertEqual('compute2', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('on', self.guest(server, 'compute2')['power_state'])
+        self.assertTrue(self.known_to_connector(server, 'compute2'))
+        self._delete_server(server)
+        for host in ('compute1', 'compute2'):
+            self.assertEqual({}, self.admin(host).inventory()['guests'])

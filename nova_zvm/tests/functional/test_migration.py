@@ -249,3 +249,79 @@ class SameHostResizeTestCase(MigrationTestBase):
         self.assertEqual('on', after['power_state'])
         self.assertEqual('zvm.eph', server['flavor']['original_name'])
         self._delete_server(server)
+
+
+class SameHostResizeFailureTestCase(MigrationTestBase):
+    """A same-host resize whose deploy and restore both fail."""
+
+    def setUp(self):
+        self.flags(allow_resize_to_same_host=True)
+        super(SameHostResizeFailureTestCase, self).setUp()
+
+    def test_root_disk_survives_a_failed_deploy_and_restore(self):
+        server = self.boot_on('compute1')
+        userid = self.userid(server)
+        original = self.guest(server)
+        digest = base.root_digest(original)
+        # An SMAPI outage: the forward deploy and the restore both fail;
+        # the connector's own image repository still works.
+        self.admin().add_fault(
+            'guest_deploy:sdk_error,times=2,overallRC=300,modID=10,rc=300,'
+            'rs=5,errmsg=simulated SMAPI outage')
+        self.api.post_server_action(server['id'],
+                                    {'resize': {'flavorRef': self.large}})
+        server = self._wait_for_state_change(server, 'ERROR')
+        migration = [m for m in self.api.get_migrations()
+                     if m['instance_uuid'] == server['id']][-1]
+        image = 'nova-zvm-migration-%s' % migration['uuid']
+        # The fault names what is kept first; its details (for admins)
+        # have the cause too.
+        self.assertIn(image, server['fault']['message'])
+        self.assertIn('simulated SMAPI outage', server['fault']['details'])
+        # The root disk's content is in the image, nowhere else.
+        images = self.admin().inventory()['images']
+        self.assertEqual(digest, images[image]['payload_digest'])
+
+        # The troubleshooting guide's procedure ("what is left after a
+        # failure"), with the connector's own REST client.
+        conn = self.connector()
+        guest = self.guest(server)
+        if '0100' not in guest['disks']:
+            self._ok(conn.call('guest_create_disks', userid, [
+                {'size': original['disks']['0100']['size'], 'vdev': '0100',
+                 'format': 'none'}]))
+        self._ok(conn.call('guest_deploy', userid, image, vdev='0100'))
+        self._ok(conn.call('guest_resize_cpus', userid, original['vcpus']))
+        self._ok(conn.call('guest_resize_mem', userid,
+                           '%dm' % original['memory_mb']))
+        self._ok(conn.call('guest_start', userid))
+        self.api.post_server_action(server['id'],
+                                    {'os-resetState': {'state': 'active'}})
+        server = self._wait_for_state_change(server, 'ACTIVE')
+        restored = self.guest(server)
+        self.assertEqual(digest, base.root_digest(restored))
+        self.assertEqual(original['vcpus'], restored['vcpus'])
+        self.assertEqual('on', restored['power_state'])
+        self._ok(conn.call('image_delete', image))
+        self._delete_server(server)
+        self.assertEqual({}, self.guests('compute1'))
+
+    def test_deleting_the_failed_server_removes_the_kept_image(self):
+        server = self.boot_on('compute1')
+        self.admin().add_fault(
+            'guest_deploy:sdk_error,times=2,overallRC=300,modID=10,rc=300,'
+            'rs=5,errmsg=simulated SMAPI outage')
+        self.api.post_server_action(server['id'],
+                                    {'resize': {'flavorRef': self.large}})
+        server = self._wait_for_state_change(server, 'ERROR')
+        self.assertEqual(1, len([i for i in self.admin().inventory()[
+            'images'] if i.startswith('nova-zvm-migration-')]))
+        # The image's owner is the instance: deleting it removes both.
+        self._delete_server(server)
+        self.assertEqual({}, self.guests('compute1'))
+        self.assertEqual([], [i for i in self.admin().inventory()['images']
+                              if i.startswith('nova-zvm-migration-')])
+
+    def _ok(self, result):
+        self.assertEqual(0, result['overallRC'], result)
+        return result

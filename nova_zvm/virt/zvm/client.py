@@ -70,15 +70,15 @@ LONG_APIS = frozenset([
 # reserved for the guest. guest_start/stop/softstop tolerate the guest
 # already being on/off (SMAPI rs 8, rs 12/16); pause/unpause set a state;
 # guest_delete, image_delete and guest_delete_network_interface succeed when
-# the object is already gone. guest_delete_disks may report a disk removed
-# by the lost first attempt as an error, but never removes anything else.
+# the object is already gone.
 #
 # Never repeated: guest_reboot/guest_reset (a second restart), creations
 # (guest_create, guest_create_network_interface, guest_create_disks),
 # deploy/capture/import/export/live migration, guest_config_minidisks
-# (formats disks), volume_attach/volume_detach (FCP connection counting in
-# the connector's DB), and guest_get_console_output: a POST whose
-# ``vmur receive`` consumes the reader files it returns.
+# (formats disks), guest_delete_disks (a repeat can report an error for the
+# disk the lost first attempt removed), volume_attach/volume_detach (FCP
+# connection counting in the connector's DB), and guest_get_console_output:
+# a POST whose ``vmur receive`` consumes the reader files it returns.
 IDEMPOTENT_APIS = frozenset([
     # GET
     'version', 'guest_list', 'guest_inspect_stats', 'guest_inspect_vnics',
@@ -93,7 +93,7 @@ IDEMPOTENT_APIS = frozenset([
     # state-setting or tolerant of "already done"
     'guest_start', 'guest_stop', 'guest_softstop', 'guest_pause',
     'guest_unpause', 'guest_delete', 'image_delete',
-    'guest_delete_network_interface', 'guest_delete_disks',
+    'guest_delete_network_interface',
 ])
 
 # file_*: octet-stream, see the module docstring; token_create: the client

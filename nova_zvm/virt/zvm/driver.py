@@ -209,8 +209,18 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_info(self, instance, use_cache=True):
-        return hardware.InstanceInfo(
-            state=self._power.power_state(instance, use_cache=use_cache))
+        try:
+            return hardware.InstanceInfo(
+                state=self._power.power_state(instance, use_cache=use_cache))
+        except zvm_exc.ConnectorUnreachable as err:
+            # nova-compute must start, and its power-state sync must not
+            # act, while the connector is down: the state Nova knows
+            # stands until the connector answers again.
+            LOG.warning("Power state unknown, the z/VM Cloud Connector is "
+                        "not reachable; keeping %(state)s: %(err)s",
+                        {'state': instance.power_state, 'err': err},
+                        instance=instance)
+            return hardware.InstanceInfo(state=instance.power_state)
 
     @zvm_exc.translate
     def get_console_output(self, context, instance):
@@ -238,8 +248,18 @@ class ZVMDriver(driver.ComputeDriver):
             # finish_revert_migration.
             return
         self._guest.destroy(instance)
+        # A root disk image a failed resize or migration kept.
+        self._migration.delete_kept_image(instance)
         # The connector's volume records and FCP reservations of the guest.
-        self._volume.forget_volumes(instance, block_device_info)
+        # The guest is gone: a failure here must not put the server in
+        # ERROR; what is left is logged.
+        try:
+            self._volume.forget_volumes(instance, block_device_info)
+        except Exception as err:
+            LOG.error("The guest is deleted, but its volume records and FCP "
+                      "device reservations on the connector could not be "
+                      "released; release them by hand: %s", err,
+                      instance=instance)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,
@@ -430,10 +450,19 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def plug_vifs(self, instance, network_info):
-        if network_info:
+        if not network_info:
+            return
+        try:
             self._network.plug_vifs(names.userid(instance),
                                     guest.instance_os_distro(instance),
                                     network_info)
+        except zvm_exc.ConnectorUnreachable as err:
+            # Nova calls this when nova-compute starts. A guest's NICs are
+            # in its z/VM directory entry and outlive nova-compute; they
+            # are checked again at the next start.
+            LOG.warning("Cannot check the NICs of the guest, the z/VM Cloud "
+                        "Connector is not reachable: %s", err,
+                        instance=instance)
 
     @zvm_exc.translate
     def unplug_vifs(self, instance, network_info):

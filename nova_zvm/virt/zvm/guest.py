@@ -46,6 +46,11 @@ LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 ROOT_VDEV = '0100'
+# guest_delete's 404: the z/VM directory has the guest, the connector's
+# database does not (zvmsdk's SDKObjectNotExistError, rs 1).
+RS_UNKNOWN_TO_CONNECTOR = 1
+# guest_register of a guest said to have no NIC (recorded all the same).
+RS_REGISTERED_NO_NIC = 5
 POWER_STATES = {'on': power_state.RUNNING, 'off': power_state.SHUTDOWN}
 # Nova tails what it shows; keep the answer bounded like other drivers do.
 MAX_CONSOLE_BYTES = 100 * 1024
@@ -139,17 +144,19 @@ class GuestOps(object):
     def list_instance_uuids(self, host):
         """UUIDs of the Nova instances whose guests are on this z/VM.
 
-        The connector keeps no instance UUID for a guest, so the guests
-        are matched by name with the instances Nova's database places on
-        this compute host: one database query and, if the host has any
-        instance, one guest_list.
+        From the hypervisor: the guests the connector lists (one
+        guest_list), matched by name with the instances Nova's database
+        has ever placed on this compute host, deleted ones included (one
+        query), so that Nova finds a guest that outlived its instance
+        (``running_deleted_instance_action``). The connector keeps no
+        instance UUID for a guest, hence the match by name.
         """
-        context = nova_context.get_admin_context()
-        instances = objects.InstanceList.get_by_host(
-            context, host, expected_attrs=[])
-        if not instances:
-            return []
         guests = set(self.list_instances())
+        if not guests:
+            return []
+        context = nova_context.get_admin_context(read_deleted='yes')
+        instances = objects.InstanceList.get_by_filters(
+            context, {'host': host}, expected_attrs=[])
         return [inst.uuid for inst in instances
                 if inst.name.upper() in guests]
 
@@ -388,6 +395,16 @@ class GuestOps(object):
         except exception.InstanceExists:
             self._not_created.add(instance.uuid)
             raise
+        except Exception:
+            # Not refused as a duplicate: whatever z/VM now has under the
+            # userid (a lost answer or a read timeout of a call that ran, a
+            # failure after the directory entry was made) is this
+            # instance's, and destroy deletes it; guest_delete asks z/VM and
+            # succeeds when nothing was created. (A duplicate refusal whose
+            # answer was lost cannot be told apart: guests named by this
+            # cloud's instance_name_template are taken to be its own.)
+            self._not_created.discard(instance.uuid)
+            raise
         self._not_created.discard(instance.uuid)
         return created
 
@@ -420,7 +437,19 @@ class GuestOps(object):
     def reboot(self, instance, reboot_type):
         userid = names.userid(instance)
         if reboot_type == 'SOFT':
-            self._client.call('guest_reboot', userid)
+            try:
+                self._client.call('guest_reboot', userid)
+            except zvm_exc.ConnectorError:
+                # A guest stopped behind Nova's back cannot be signalled
+                # (an IUCV error): z/VM says whether it is off, and then a
+                # reboot means starting it.
+                with excutils.save_and_reraise_exception() as ctxt:
+                    if self._client.call('guest_get_power_state',
+                                         userid) == 'off':
+                        ctxt.reraise = False
+                LOG.info("Guest %s was off; starting it", userid,
+                         instance=instance)
+                self._client.call('guest_start', userid)
         else:
             # A reset logs the guest off and on again; it also starts a
             # stopped guest, which is what a hard reboot must do.
@@ -435,11 +464,43 @@ class GuestOps(object):
     # -- destroy -------------------------------------------------------------
 
     def delete_guest(self, userid, instance=None):
-        """Delete a guest with its disks and NICs; a missing one is fine."""
+        """Delete a guest with its disks and NICs; a missing one is fine.
+
+        "Already gone" means gone from z/VM: ``guest_delete`` succeeds for
+        a guest in neither the connector's database nor the z/VM directory.
+        Its 404 rs 1 says the directory has the guest but this connector
+        does not know it (e.g. a relocation that ended here without
+        ``guest_register``): the guest is registered, then deleted.
+        """
         try:
+            self._client.call('guest_delete', userid)
+        except zvm_exc.GuestNotFound as err:
+            if err.rs != RS_UNKNOWN_TO_CONNECTOR:
+                LOG.info("Guest %s was already gone", userid,
+                         instance=instance)
+                return
+            LOG.warning("Guest %s is on z/VM but unknown to the connector; "
+                        "registering it to delete it", userid,
+                        instance=instance)
+            self._register(userid, instance)
             self._client.call('guest_delete', userid)
         except exception.InstanceNotFound:
             LOG.info("Guest %s was already gone", userid, instance=instance)
+
+    def _register(self, userid, instance):
+        distro = instance_os_distro(instance) if instance else None
+        try:
+            self._client.call('guest_register', userid,
+                              'os_version=%s' % (distro or ''), '0')
+        except zvm_exc.GuestNotFound:
+            # Gone from the directory meanwhile: guest_delete says so.
+            pass
+        except zvm_exc.ConnectorError as err:
+            # zvmsdk 1.6.3 records the guest, then fails listing its NICs
+            # when told it has none (guest module, rs 5): registered.
+            if not (err.modID == zvm_exc.MODID_GUEST and
+                    err.rs == RS_REGISTERED_NO_NIC):
+                raise
 
     def destroy(self, instance):
         userid = names.userid(instance)

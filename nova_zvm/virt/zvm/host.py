@@ -182,10 +182,21 @@ class HostOps(object):
                                   CONF.reserved_host_memory_mb),
                   orc.DISK_GB: (info.get('disk_total', 0), reserved_disk_gb)}
         inventory = {}
+        current = provider_tree.data(nodename).inventory or {}
         for rc, (total, reserved) in totals.items():
             if total <= 0:
                 # Placement refuses an inventory with total 0 (e.g. no
-                # disk pool known): leave the class out instead.
+                # disk pool known), and refuses to drop a class that
+                # allocations use (409 InventoryInUse on every update). A
+                # class reported before keeps its total, all reserved:
+                # nothing new lands on it until the connector reports it.
+                if rc in current and current[rc].get('total', 0) > 0:
+                    kept = current[rc]['total']
+                    LOG.warning("The z/VM Cloud Connector reports no %s; "
+                                "keeping it in the inventory, all "
+                                "reserved", rc)
+                    inventory[rc] = dict(current[rc], total=kept,
+                                         max_unit=kept, reserved=kept)
                 continue
             inventory[rc] = {'total': total, 'min_unit': 1,
                              'max_unit': total, 'step_size': 1,

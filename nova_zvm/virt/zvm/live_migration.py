@@ -39,13 +39,18 @@ Calls per host, in Nova's order (S source, D destination):
    ``pre_live_migration`` counts the volume connections there (database
    only: the guest is not there yet). Nothing else is needed: NICs and
    dedicated devices travel in the guest's directory entry.
-5. S ``live_migration``: ``guest_live_migrate(..., 'move')`` with ``[zvm]
-   live_migration_max_total``, ``live_migration_max_quiesce`` and
-   ``live_migration_immediate``. Then Nova's ``post_method``. On failure,
-   ``guest_get_power_state`` tells where the guest is: still here, Nova's
-   ``recover_method`` (the server stays ACTIVE on the source); gone (the
-   move completed although its answer was lost), ``post_method``; unknown,
-   the error is raised (Nova sets the server to ERROR).
+5. S ``live_migration``: ``guest_live_migrate(..., 'move')`` with
+   MAXTOTAL from :func:`relocation_limit` (always bounded),
+   ``live_migration_max_quiesce`` and ``live_migration_immediate``. Then
+   Nova's ``post_method``. On failure, ``guest_get_power_state`` tells where
+   the guest is: still here, Nova's ``recover_method`` (the server stays
+   ACTIVE on the source; the connector's reason becomes an instance fault
+   and a failed ``compute_zvm_relocation`` action event); gone (the move
+   completed although its answer was lost), ``post_method``; unknown, the
+   error is raised (Nova sets the server to ERROR). Without an answer (read
+   timeout, lost connection) the relocation may still run: z/VM is asked
+   again every few seconds until the guest has left or z/VM's limit plus a
+   grace period has passed.
 6. S ``post_live_migration`` (volume connections and FCP reservations of
    the source's connector: ``volume_detach`` with
    ``update_connections_only`` and ``get_volume_connector(reserve=False)``)
@@ -91,13 +96,17 @@ The generic ``LiveMigrateData`` fields (``is_volume_backed``, ``vifs``,
 uses them.
 """
 
+import time
+
 from oslo_log import log as logging
 from oslo_serialization import jsonutils
 
 from nova.compute import task_states
+from nova.compute import utils as compute_utils
 import nova.conf
 from nova import exception
 from nova.i18n import _
+from nova import objects
 from nova.objects import migrate_data as migrate_data_obj
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
@@ -109,6 +118,12 @@ LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 FACTS_KEY = 'zvm_lgr'
+# After z/VM's relocation limit, how long an unanswered relocation may still
+# take to end, and how often z/VM is asked where the guest is meanwhile.
+RELOCATION_GRACE = 60
+RELOCATION_POLL_INTERVAL = 2
+# The instance action event that carries a failed relocation's reason.
+FAILED_MOVE_EVENT = 'compute_zvm_relocation'
 # guest_register's answer for a guest without NICs (it is registered).
 NO_NIC_RS = 5
 FACTS_VERSION = 1
@@ -172,9 +187,24 @@ def set_facts(migrate_data, facts):
     migrate_data.datastore_regex = jsonutils.dumps(data, sort_keys=True)
 
 
+def relocation_limit():
+    """Seconds z/VM may take to relocate a guest (``VMRELOCATE MAXTOTAL``).
+
+    Always bounded: z/VM's "no limit" (-1) would let a relocation outlive
+    the driver's wait (``[zvm] long_read_timeout``) and leave Nova to guess
+    where the guest runs. Without a limit of its own, or with a longer one,
+    a relocation gets ``long_read_timeout``.
+    """
+    wait = int(CONF.zvm.long_read_timeout)
+    configured = CONF.zvm.live_migration_max_total
+    if 0 < configured <= wait:
+        return configured
+    return max(wait, 1)
+
+
 def relocation_parms():
     """``guest_live_migrate`` parms from the [zvm] options."""
-    parms = {'maxtotal': CONF.zvm.live_migration_max_total,
+    parms = {'maxtotal': relocation_limit(),
              'maxquiesce': CONF.zvm.live_migration_max_quiesce}
     if CONF.zvm.live_migration_immediate:
         # zvmsdk adds --immediate when the key is present at all.
@@ -204,6 +234,7 @@ class LiveMigrationOps(object):
         # Destination side: FCP devices of guests about to relocate here,
         # by instance uuid, for Nova's get_volume_connector call.
         self._incoming = {}
+        self._sleep = time.sleep  # between polls; tests replace it
 
     # -- helpers -------------------------------------------------------------
 
@@ -353,12 +384,18 @@ class LiveMigrationOps(object):
                  "%(host)s) with %(parms)s", {
                      'uid': userid, 'dest': facts['member'], 'host': dest,
                      'parms': parms}, instance=instance)
+        started = time.monotonic()
         try:
             self._client.call('guest_live_migrate', userid,
                               facts.get('zcc_userid'), facts['member'],
                               parms, 'move')
         except Exception as err:
-            left = self._left_this_system(userid)
+            if isinstance(err, zvm_exc.ConnectorUnreachable):
+                # No answer (read timeout, lost connection): the relocation
+                # may still run. Wait for z/VM to finish or cancel it.
+                left = self._wait_for_relocation(userid, started)
+            else:
+                left = self._left_this_system(userid)
             if left is None:
                 LOG.error("Relocation of %(uid)s failed and where it runs "
                           "is unknown: %(err)s", {'uid': userid,
@@ -371,6 +408,9 @@ class LiveMigrationOps(object):
                               'uid': userid, 'dest': facts['member'],
                               'err': err}, instance=instance)
                 recover_method(context, instance, dest, migrate_data)
+                # Nova's rollback records no reason: the connector's is
+                # kept as an instance fault and a failed action event.
+                self._record_failure(context, instance, err)
                 return
             LOG.warning("Relocation of %(uid)s reported %(err)s, but the "
                         "guest has left this z/VM system: completing the "
@@ -379,6 +419,36 @@ class LiveMigrationOps(object):
         LOG.info("Relocated %(uid)s to %(dest)s", {
             'uid': userid, 'dest': facts['member']}, instance=instance)
         post_method(context, instance, dest, block_migration, migrate_data)
+
+    def _wait_for_relocation(self, userid, started):
+        """Where the guest is once z/VM has finished or cancelled.
+
+        z/VM cancels a relocation after its MAXTOTAL (:func:`relocation_limit`,
+        always set): until then plus a grace period, a guest still here may
+        yet leave. :returns: as :meth:`_left_this_system`
+        """
+        deadline = started + relocation_limit() + RELOCATION_GRACE
+        while True:
+            left = self._left_this_system(userid)
+            if left or time.monotonic() >= deadline:
+                return left
+            LOG.info("No answer to the relocation of %s yet; it is still "
+                     "on this z/VM system, waiting", userid)
+            self._sleep(RELOCATION_POLL_INTERVAL)
+
+    @staticmethod
+    def _record_failure(context, instance, err):
+        try:
+            compute_utils.add_instance_fault_from_exc(context, instance, err)
+            objects.InstanceActionEvent.event_start(
+                context, instance.uuid, FAILED_MOVE_EVENT, want_result=False,
+                host=instance.host)
+            objects.InstanceActionEvent.event_finish_with_failure(
+                context, instance.uuid, FAILED_MOVE_EVENT, exc_val=err,
+                exc_tb=err.__traceback__, want_result=False)
+        except Exception as record_err:
+            LOG.warning("Could not record the failed relocation: %s",
+                        record_err, instance=instance)
 
     def _left_this_system(self, userid):
         """True when the guest is gone from here, False when it is still

@@ -133,6 +133,9 @@ MODES = (MODE_SAME_HOST, MODE_MOVE)
 # Images this module makes are named for their migration; the image cache
 # (image.py) only ever removes images named by a Glance id.
 IMAGE_PREFIX = 'nova-zvm-migration-'
+# Instance system_metadata key naming the migration image this driver keeps
+# (or may have left) for the instance: its owner until it is deleted.
+KEPT_IMAGE_KEY = 'zvm_migration_image'
 # Kind of the temporary file holding an exported migration image.
 FILE_KIND = 'migration'
 FILE_PREFIX = image.TMP_PREFIX + FILE_KIND + '-'
@@ -347,14 +350,18 @@ class MigrationOps(object):
         LOG.error("%(op)s failed: %(err)s; rolling back %(n)d step(s)",
                   {'op': steps.operation.capitalize(), 'err': err,
                    'n': len(steps)}, instance=steps.instance)
-        if steps.rollback():
-            return True
-        LOG.error("%(op)s could not be rolled back completely; left to "
-                  "clean up by hand: %(what)s",
-                  {'op': steps.operation.capitalize(),
-                   'what': '; '.join(steps.failed)},
-                  instance=steps.instance)
-        return False
+        return steps.rollback()
+
+    def _fail(self, steps, err, operation):
+        """The exception for a failed step, after the rollback.
+
+        Rolled back completely: Nova keeps the server on its host with a
+        fault. Otherwise the server goes to ERROR with a fault naming what
+        is left and where (the rollback stopped to keep it).
+        """
+        if self._rolled_back(steps, err):
+            return self._rollback_fault(operation, err)
+        return steps.incomplete(err)
 
     @staticmethod
     def _rollback_fault(operation, err):
@@ -362,14 +369,30 @@ class MigrationOps(object):
             "%(op)s failed and was rolled back, the server is unchanged on "
             "its host: %(err)s") % {'op': operation, 'err': err})
 
+    @staticmethod
+    def _where(migration, host):
+        node = (migration.source_node if host == migration.source_compute
+                else migration.dest_node)
+        return _('compute host %(host)s, z/VM %(node)s') % {
+            'host': host, 'node': node}
+
     def _resize_here(self, context, instance, userid, plan, network_info,
                      timeout, retry_interval):
-        steps = zvm_undo.UndoStack('resize', instance)
+        steps = zvm_undo.UndoStack(
+            'resize', instance,
+            self._where(plan.migration, plan.migration.source_compute))
         try:
             self._stop(instance, userid, steps, timeout, retry_interval)
             self._resize_cpu_memory(userid, plan.old, plan.new, steps)
             if plan.root_grows:
                 self._capture(userid, plan.image, steps)
+                # From here the image may be the only copy of the root
+                # disk: an artifact, released by a complete rollback or by
+                # confirm/revert, never by an undo call.
+                steps.keep(_("image %(img)s (original root disk of "
+                             "%(uid)s)") % {'uid': userid,
+                                            'img': plan.image},
+                           self._release_image, plan.image, instance)
                 self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
                 steps.push('restore the original root disk from image %s' %
                            plan.image, self._root_from_image, context,
@@ -381,9 +404,7 @@ class MigrationOps(object):
                 self._replace_ephemerals(userid, plan.eph_now, plan.eph_new,
                                          steps)
         except Exception as err:
-            with excutils.save_and_reraise_exception() as ctxt:
-                ctxt.reraise = not self._rolled_back(steps, err)
-            raise self._rollback_fault(_('Resize'), err) from err
+            raise self._fail(steps, err, _('Resize')) from err
         LOG.info("Resized guest %(uid)s on this host to flavor %(flavor)s%("
                  "root)s", {'uid': userid, 'flavor': plan.new.name,
                             'root': ' (root disk kept as image %s until '
@@ -403,10 +424,15 @@ class MigrationOps(object):
                 "to hand over the guest's disk (see [zvm] "
                 "image_tmp_path_shared and remote_copy_transport): "
                 "%(err)s") % {'dest': dest, 'err': err})
-        steps = zvm_undo.UndoStack('migration', instance)
+        steps = zvm_undo.UndoStack(
+            'migration', instance,
+            self._where(plan.migration, plan.migration.source_compute))
         try:
             self._stop(instance, userid, steps, timeout, retry_interval)
             self._capture(userid, plan.image, steps)
+            # A copy: the source guest keeps its disk until confirm.
+            steps.push('delete image %s' % plan.image, self._delete_image,
+                       plan.image)
             # The connector writes the file: group-writable for it.
             path = image.new_tmp_file(FILE_KIND, suffix='.img',
                                       writable=True)
@@ -418,15 +444,14 @@ class MigrationOps(object):
             # The file carries the disk now; the destination imports it
             # into its own repository.
             self._delete_image(plan.image)
+            self._forget_kept_image(instance)
             if not shared:
                 steps.push('remove the copy on %s' % dest,
                            transfer.remove_from, dest, path)
                 transfer.copy_to(dest, path)
                 image.remove_tmp_file(path)
         except Exception as err:
-            with excutils.save_and_reraise_exception() as ctxt:
-                ctxt.reraise = not self._rolled_back(steps, err)
-            raise self._rollback_fault(_('Migration'), err) from err
+            raise self._fail(steps, err, _('Migration')) from err
         LOG.info("Guest %(uid)s stopped and its root disk exported for "
                  "%(dest)s (%(how)s)",
                  {'uid': userid, 'dest': dest,
@@ -464,11 +489,17 @@ class MigrationOps(object):
                            memory_size(old.memory_mb))
 
     def _capture(self, userid, name, steps):
-        # A failed capture may leave the image behind: undo it either way.
-        steps.push('delete image %s' % name, self._delete_image, name)
+        # A failed capture may leave a partial image while the disk is
+        # intact: deleting it is an undo call until the capture succeeds.
+        steps.push('delete the partial image %s' % name, self._delete_image,
+                   name)
+        # Its owner, should everything else fail (saved with the instance):
+        # destroy and delete_instance_files delete it.
+        steps.instance.system_metadata[KEPT_IMAGE_KEY] = name
         with self._image.deploy_capture_slot():
             self._client.call('guest_capture', userid, name,
                               capture_type='rootonly')
+        steps.pop()
 
     def _delete_image(self, name):
         try:
@@ -483,6 +514,33 @@ class MigrationOps(object):
             LOG.warning("Could not delete migration image %(name)s from the "
                         "connector's repository; delete it by hand: %(err)s",
                         {'name': name, 'err': err}, instance=instance)
+            return False
+        return True
+
+    def _release_image(self, name, instance):
+        self._delete_image(name)
+        self._forget_kept_image(instance)
+
+    @staticmethod
+    def _forget_kept_image(instance):
+        (instance.system_metadata or {}).pop(KEPT_IMAGE_KEY, None)
+
+    def delete_kept_image(self, instance):
+        """Delete the migration image a failed operation left, if any.
+
+        For destroy and delete_instance_files: the server is being deleted,
+        so its root disk image goes too (a retry finds it gone). One
+        connector call, only for servers that have such an image.
+
+        :returns: False when it could not be deleted (logged)
+        """
+        name = (instance.system_metadata or {}).get(KEPT_IMAGE_KEY)
+        if not name:
+            return True
+        if self._delete_image_quietly(name, instance):
+            self._forget_kept_image(instance)
+            return True
+        return False
 
     def _image_exists(self, name):
         try:
@@ -580,7 +638,9 @@ class MigrationOps(object):
                 "The operating system of the migrated guest is unknown: "
                 "neither the exported image nor the instance names it."))
         path = self._checked_path(info.get('path'))
-        steps = zvm_undo.UndoStack('migration', instance)
+        steps = zvm_undo.UndoStack(
+            'migration', instance,
+            _('this compute host (destination), z/VM guest %s') % userid)
         try:
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._delete_image, name)
@@ -604,8 +664,10 @@ class MigrationOps(object):
             if power_on:
                 self._client.call('guest_start', userid)
         except Exception as err:
-            with excutils.save_and_reraise_exception():
-                self._rolled_back(steps, err)
+            with excutils.save_and_reraise_exception() as ctxt:
+                if not self._rolled_back(steps, err):
+                    ctxt.reraise = False
+            raise steps.incomplete(err) from err
         finally:
             image.remove_tmp_file(path)
         LOG.info("Guest %(uid)s created from image %(name)s", {
@@ -644,9 +706,23 @@ class MigrationOps(object):
     def confirm_migration(self, context, migration, instance, network_info):
         """Delete what the source kept for a revert."""
         if _same_host(migration):
-            self._delete_image_quietly(image_name(migration), instance)
+            if self._delete_image_quietly(image_name(migration), instance):
+                self._forget_kept_image(instance)
             return
-        self._guest.delete_guest(names.userid(instance), instance)
+        userid = names.userid(instance)
+        try:
+            self._guest.delete_guest(userid, instance)
+        except Exception as err:
+            # The server runs on the destination: an error here would put
+            # it in ERROR for a guest it no longer uses. The stopped source
+            # guest is left, named in the log, for clean-up.
+            LOG.error("Confirmed the migration to %(dest)s, but could not "
+                      "delete the stopped source guest %(uid)s on this "
+                      "z/VM (%(node)s); delete it with the connector's "
+                      "guest_delete: %(err)s",
+                      {'dest': migration.dest_compute, 'uid': userid,
+                       'node': migration.source_node, 'err': err},
+                      instance=instance)
 
     # -- revert --------------------------------------------------------------
 
@@ -701,6 +777,7 @@ class MigrationOps(object):
                                   network_info, replace=True)
             # Only now: until here the image is the original root disk.
             self._delete_image(name)
+        self._forget_kept_image(instance)
         original, resized = ephemeral_layout(old, new, block_device_info)
         if resized != original:
             if resized:
@@ -723,4 +800,4 @@ class MigrationOps(object):
             LOG.warning("Could not delete the guest of deleted instance: "
                         "%s", err, instance=instance)
             return False
-        return True
+        return self.delete_kept_image(instance)

@@ -506,10 +506,17 @@ class VolumeOps(object):
         try:
             self._client.call('volume_detach', request)
         except exception.NovaException as err:
-            if local or not _not_found(err):
+            if not _not_found(err):
                 raise
             LOG.info("LUN %(lun)s was not recorded for %(uid)s here: "
                      "%(err)s", {'lun': lun, 'uid': userid, 'err': err})
+            if local:
+                # Already detached (or the guest is gone): Nova's "disk not
+                # found" lets it finish the detach in Cinder instead of
+                # leaving the volume 'detaching'. The devices go first.
+                self.release(userid, template)
+                raise exception.DiskNotFound(location='LUN %s of %s' % (
+                    lun, userid)) from err
         self.release(userid, template)
         LOG.info("Detached LUN %(lun)s from %(uid)s%(how)s", {
             'lun': lun, 'uid': userid,

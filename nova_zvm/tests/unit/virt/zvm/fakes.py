@@ -77,9 +77,10 @@ def connector_error(api, overall_rc, rs, modid=10, errmsg=None):
         args=('OS000001',))
 
 
-def guest_not_found(api, userid):
+def guest_not_found(api, userid, rs=1):
+    """rs 1: unknown to the connector; rs 3: gone from the directory."""
     return exception.from_result(api, {
-        'overallRC': 404, 'modID': 10, 'rc': 404, 'rs': 1,
+        'overallRC': 404, 'modID': 10, 'rc': 404, 'rs': rs,
         'errmsg': 'Guest %s does not exist' % userid, 'output': ''},
         args=(userid,))
 

@@ -15,6 +15,7 @@ from unittest import mock
 
 import fixtures
 
+from nova.compute import power_state
 from nova import context
 from nova import exception
 from nova import test
@@ -225,9 +226,42 @@ class DriverStartTestCase(test.NoDBTestCase):
     def test_list_instance_uuids_survives_unreachable_connector(self):
         client = fakes.FakeClient(guest_list=fakes.unreachable())
         drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
-        with mock.patch('nova.objects.InstanceList.get_by_host',
+        with mock.patch('nova.objects.InstanceList.get_by_filters',
                         return_value=[mock.Mock(uuid='u1', name='OS000001')]):
             self.assertEqual([], drv.list_instance_uuids())
+
+
+class ConnectorDownTestCase(DriverTestBase):
+    """What nova-compute's start calls per server, connector down."""
+
+    def test_get_info_keeps_the_power_state_nova_knows(self):
+        self.client.answers['guest_get_power_state'] = fakes.unreachable(
+            'guest_get_power_state')
+        for state in (power_state.RUNNING, power_state.SHUTDOWN):
+            self.instance.power_state = state
+            self.assertEqual(state,
+                             self.driver.get_info(self.instance).state)
+        # Back: the connector's answer wins again.
+        self.client.answers['guest_get_power_state'] = 'on'
+        self.assertEqual(power_state.RUNNING,
+                         self.driver.get_info(self.instance).state)
+
+    def test_get_info_of_a_vanished_guest_still_raises(self):
+        self.client.answers['guest_get_power_state'] = fakes.guest_not_found(
+            'guest_get_power_state', 'OS000001')
+        self.assertRaises(exception.InstanceNotFound, self.driver.get_info,
+                          self.instance)
+
+    def test_plug_vifs_does_not_stop_the_start(self):
+        self.client.answers['guests_get_nic_info'] = fakes.unreachable(
+            'guests_get_nic_info')
+        vif = {'id': 'p1', 'address': 'fa:16:3e:00:00:01',
+               'network': {'subnets': []}}
+        with mock.patch.object(driver.LOG, 'warning') as warn:
+            self.driver.plug_vifs(self.instance, [vif])
+        self.assertIn('not reachable', warn.call_args[0][0])
+        self.assertNotIn('guest_create_network_interface',
+                         self.client.api_names())
 
 
 class ExceptionBoundaryTestCase(DriverTestBase):

@@ -120,21 +120,29 @@ class GuestQueryTestCase(GuestTestBase):
         self.client.answers['guest_list'] = ['OS000001', 'ZCCUSER']
         self.assertEqual(['OS000001', 'ZCCUSER'], self.ops.list_instances())
 
-    def test_list_instance_uuids_matches_host_instances(self):
-        self.client.answers['guest_list'] = ['OS000001', 'MAINT']
+    def test_list_instance_uuids_from_the_guests_on_z_vm(self):
+        self.client.answers['guest_list'] = ['OS000001', 'OS000003',
+                                             'MAINT']
         inst1 = fake_instance.fake_instance_obj(self.ctxt, id=1)
         inst2 = fake_instance.fake_instance_obj(self.ctxt, id=2)
-        with mock.patch.object(objects.InstanceList, 'get_by_host',
-                               return_value=[inst1, inst2]) as by_host:
-            self.assertEqual([inst1.uuid],
+        # Deleted, but its guest is still on z/VM: Nova must see it.
+        gone = fake_instance.fake_instance_obj(self.ctxt, id=3, deleted=True)
+        with mock.patch.object(objects.InstanceList, 'get_by_filters',
+                               return_value=[inst1, inst2, gone]) as query:
+            self.assertEqual([inst1.uuid, gone.uuid],
                              self.ops.list_instance_uuids('cmp1'))
-        self.assertEqual('cmp1', by_host.call_args[0][1])
+        # One connector call and one query, deleted instances included.
+        self.assertEqual(['guest_list'], self.client.api_names())
+        ctxt, filters = query.call_args[0]
+        self.assertEqual({'host': 'cmp1'}, filters)
+        self.assertEqual('yes', ctxt.read_deleted)
 
-    def test_list_instance_uuids_no_instances_no_connector_call(self):
-        with mock.patch.object(objects.InstanceList, 'get_by_host',
-                               return_value=[]):
+    def test_list_instance_uuids_without_guests_asks_no_database(self):
+        self.client.answers['guest_list'] = []
+        with mock.patch.object(objects.InstanceList,
+                               'get_by_filters') as query:
             self.assertEqual([], self.ops.list_instance_uuids('cmp1'))
-        self.assertEqual([], self.client.calls)
+        query.assert_not_called()
 
 
 class DiagnosticsTestCase(GuestTestBase):
@@ -217,6 +225,23 @@ class PowerTestCase(GuestTestBase):
         self.ops.reboot(self.instance, 'SOFT')
         self.assertEqual(['guest_reboot'], self.client.api_names())
 
+    def test_soft_reboot_of_a_guest_stopped_behind_nova_starts_it(self):
+        self.client.answers['guest_reboot'] = fakes.connector_error(
+            'guest_reboot', 300, 8, errmsg='IUCV failed')
+        self.client.answers['guest_get_power_state'] = 'off'
+        self.ops.reboot(self.instance, 'SOFT')
+        self.assertEqual(['guest_reboot', 'guest_get_power_state',
+                          'guest_start'], self.client.api_names())
+
+    def test_soft_reboot_failure_of_a_running_guest_raises(self):
+        self.client.answers['guest_reboot'] = fakes.connector_error(
+            'guest_reboot', 300, 8, errmsg='IUCV failed')
+        self.client.answers['guest_get_power_state'] = 'on'
+        err = self.assertRaises(exception.ZVMConnectorError, self.ops.reboot,
+                                self.instance, 'SOFT')
+        self.assertIn('IUCV failed', str(err))
+        self.assertNotIn('guest_start', self.client.api_names())
+
     def test_hard_reboot(self):
         self.ops.reboot(self.instance, 'HARD')
         self.assertEqual(['guest_reset'], self.client.api_names())
@@ -234,8 +259,31 @@ class PowerTestCase(GuestTestBase):
 
     def test_destroy_missing_guest_succeeds(self):
         self.client.answers['guest_delete'] = fakes.guest_not_found(
-            'guest_delete', 'OS000001')
+            'guest_delete', 'OS000001', rs=3)
         self.ops.destroy(self.instance)
+        self.assertEqual(['guest_delete'], self.client.api_names())
+
+    def test_destroy_of_a_guest_unknown_to_the_connector_deletes_it(self):
+        # 404 rs 1: on z/VM, not in this connector's database. Not "gone":
+        # registered, then deleted.
+        self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
+        self.client.answers['guest_delete'] = fakes.Seq([
+            fakes.guest_not_found('guest_delete', 'OS000001'), None])
+        self.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 300, 5, modid=10)
+        self.ops.destroy(self.instance)
+        self.assertEqual([
+            ('guest_delete', ('OS000001',), {}),
+            ('guest_register', ('OS000001', 'os_version=rhel9.2', '0'), {}),
+            ('guest_delete', ('OS000001',), {})], self.client.calls)
+
+    def test_destroy_never_says_deleted_when_registering_fails(self):
+        self.client.answers['guest_delete'] = fakes.guest_not_found(
+            'guest_delete', 'OS000001')
+        self.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 500, 1, modid=10)
+        self.assertRaises(exception.ZVMConnectorError, self.ops.destroy,
+                          self.instance)
 
     def test_destroy_other_errors_raise(self):
         self.client.answers['guest_delete'] = fakes.connector_error(
@@ -447,6 +495,21 @@ class SpawnTestCase(GuestTestBase):
         self.assertNotIn('guest_create', self.client.api_names())
         self.assertNotIn('guest_delete', self.client.api_names())
 
+    def test_destroy_after_a_lost_guest_create_answer_deletes(self):
+        # The call may have run: the guest, if any, is this instance's.
+        self.client.answers['guest_create'] = fakes.unreachable(
+            'guest_create')
+        self.assertRaises(exception.ZVMConnectorError, self._spawn)
+        self.ops.destroy(self.instance)
+        self.assertEqual('guest_delete', self.client.api_names()[-1])
+
+    def test_destroy_after_a_duplicate_guest_create_keeps_the_guest(self):
+        self.client.answers['guest_create'] = fakes.connector_error(
+            'guest_create', 409, 8, modid=10)
+        self.assertRaises(exception.InstanceExists, self._spawn)
+        self.ops.destroy(self.instance)
+        self.assertNotIn('guest_delete', self.client.api_names())
+
     def test_destroy_after_a_successful_spawn_deletes(self):
         self._spawn()
         self.ops.destroy(self.instance)
@@ -473,7 +536,7 @@ class SpawnTestCase(GuestTestBase):
         self.client.answers['guest_start'] = fakes.connector_error(
             'guest_start', 300, 5, modid=10)
         self.client.answers['guest_delete'] = fakes.guest_not_found(
-            'guest_delete', 'OS000001')
+            'guest_delete', 'OS000001', rs=3)
         self.assertRaises(exception.ZVMConnectorError, self._spawn)
 
     def test_vif_timeout_fatal_rolls_back(self):

@@ -126,6 +126,20 @@ class HostOpsTestCase(test.NoDBTestCase):
         self.assertNotIn(orc.DISK_GB, inv)
         self.assertIn(orc.VCPU, inv)
 
+    def test_provider_tree_keeps_disk_reported_before_all_reserved(self):
+        # Allocations may use DISK_GB: placement refuses to drop the class
+        # (409 InventoryInUse), so it stays, with nothing left to allocate.
+        tree = self._tree()
+        self.ops.update_provider_tree(tree, 'ZVMHOST1', RATIOS, 0)
+        self.client.answers['host_get_info'] = dict(fakes.HOST_INFO,
+                                                    disk_total=0)
+        self.ops._info = None  # the cached answer is stale
+        self.ops.update_provider_tree(tree, 'ZVMHOST1', RATIOS, 0)
+        disk = tree.data('ZVMHOST1').inventory[orc.DISK_GB]
+        self.assertEqual(200, disk['total'])
+        self.assertEqual(200, disk['reserved'])
+        self.assertEqual(200, disk['max_unit'])
+
     def test_nodename_is_the_zvm_system(self):
         self.assertEqual(['ZVMHOST1'], self.ops.get_available_nodes())
         # Cached: asking again costs nothing.

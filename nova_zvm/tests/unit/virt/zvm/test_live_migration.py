@@ -12,6 +12,7 @@
 
 from unittest import mock
 
+import fixtures
 from nova.compute import task_states
 from nova import context
 from nova import exception
@@ -113,7 +114,8 @@ class ParseTestCase(test.NoDBTestCase):
         self.assertIsNone(live_migration.parse_ssi(['garbage', '']))
 
     def test_relocation_parms(self):
-        self.assertEqual({'maxtotal': -1, 'maxquiesce': 10},
+        # z/VM's "no limit" is bounded by the driver's wait.
+        self.assertEqual({'maxtotal': 3600, 'maxquiesce': 10},
                          live_migration.relocation_parms())
         self.flags(live_migration_max_total=600,
                    live_migration_max_quiesce=-1,
@@ -431,6 +433,19 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.post = mock.Mock()
         self.recover = mock.Mock()
         self.data = dest_data(source='ZVMHOST1', fcp=[])
+        # A clock that only the driver's polling sleep moves.
+        self.now = [1000.0]
+        self.useFixture(fixtures.MockPatch(
+            'nova_zvm.virt.zvm.live_migration.time.monotonic',
+            side_effect=lambda: self.now[0]))
+        self.ops._sleep = self._sleep
+        self.fault = self.useFixture(fixtures.MockPatch(
+            'nova.compute.utils.add_instance_fault_from_exc')).mock
+        self.events = self.useFixture(fixtures.MockPatch(
+            'nova.objects.InstanceActionEvent')).mock
+
+    def _sleep(self, seconds):
+        self.now[0] += seconds
 
     def _migrate(self, block_migration=False):
         self.ops.live_migration(self.ctxt, self.instance, 'cmp2', self.post,
@@ -440,7 +455,7 @@ class RelocationTestCase(LiveMigrationTestBase):
         self._migrate()
         self.assertEqual([('guest_live_migrate', (
             'OS000001', 'ZCCUSER2', 'ZVMHOST2',
-            {'maxtotal': -1, 'maxquiesce': 10}, 'move'), {})],
+            {'maxtotal': 3600, 'maxquiesce': 10}, 'move'), {})],
             self.client.calls)
         self.post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
                                           False, self.data)
@@ -453,6 +468,14 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.assertEqual({'maxtotal': 300, 'maxquiesce': 10,
                           'immediate': 'YES'}, self.client.calls[0][1][3])
 
+    def test_relocation_limit_is_always_bounded_by_the_wait(self):
+        self.flags(long_read_timeout=600, group='zvm')
+        for configured, sent in ((-1, 600), (0, 600), (300, 300),
+                                 (900, 600)):
+            self.flags(live_migration_max_total=configured, group='zvm')
+            self.assertEqual(sent, live_migration.relocation_parms()[
+                'maxtotal'])
+
     def test_failed_move_guest_still_here_recovers(self):
         self.client.answers['guest_live_migrate'] = fakes.connector_error(
             'guest_live_migrate', 300, 1, errmsg='MAXQUIESCE exceeded')
@@ -462,6 +485,38 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.recover.assert_called_once_with(self.ctxt, self.instance,
                                              'cmp2', self.data)
         self.post.assert_not_called()
+        # The connector's reason is kept: an instance fault and a failed
+        # action event.
+        err = self.fault.call_args[0][2]
+        self.assertIn('MAXQUIESCE exceeded', str(err))
+        finish = self.events.event_finish_with_failure.call_args
+        self.assertIs(err, finish[1]['exc_val'])
+
+    def test_read_timeout_waits_for_z_vm_before_deciding(self):
+        # The relocation outlives the read timeout: the guest leaves this
+        # system two polls later. Nova must not roll back meanwhile.
+        self.client.answers.update(
+            guest_live_migrate=fakes.unreachable('guest_live_migrate'),
+            guest_get_power_state=fakes.Seq([
+                'on', 'on', fakes.guest_not_found(
+                    'guest_get_power_state', 'OS000001', rs=3)]))
+        self._migrate()
+        self.assertEqual(3, self.client.count('guest_get_power_state'))
+        self.post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
+                                          False, self.data)
+        self.recover.assert_not_called()
+
+    def test_read_timeout_guest_still_here_after_the_limit_recovers(self):
+        self.flags(long_read_timeout=10, group='zvm')
+        self.client.answers['guest_live_migrate'] = fakes.unreachable(
+            'guest_live_migrate')
+        self._migrate()
+        self.recover.assert_called_once_with(self.ctxt, self.instance,
+                                             'cmp2', self.data)
+        self.post.assert_not_called()
+        # Asked until z/VM's limit and the grace period had passed.
+        self.assertGreaterEqual(self.now[0] - 1000.0,
+                                10 + live_migration.RELOCATION_GRACE)
 
     def test_lost_answer_but_guest_gone_completes(self):
         self.client.answers.update(

@@ -42,6 +42,7 @@ from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm import unsupported
 
 IMAGE_ID = 'a2459075-d96c-40d5-893e-577ff92e721c'
@@ -411,24 +412,115 @@ class SameHostResizeTestCase(MigrationTestBase):
                           'guest_resize_cpus', 'guest_capture',
                           'guest_delete_disks', 'guest_create_disks',
                           'guest_deploy',
-                          # rollback: original root, image, CPUs, power
+                          # rollback: original root, CPUs, power
                           'guest_delete_disks', 'guest_create_disks',
-                          'guest_deploy', 'image_delete',
-                          'guest_resize_cpus', 'guest_start'],
+                          'guest_deploy', 'guest_resize_cpus', 'guest_start',
+                          # only then the image it was restored from
+                          'image_delete'],
                          self.src.api_names())
         self.assertEqual('10g', self.src.calls[8][1][1][0]['size'])
         self.assertEqual([(MIG_IMAGE, mock.ANY, {'vdev': '0100'})],
                          self.deployed)
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
         self.assert_no_files()
 
-    def test_failed_rollback_reports_the_original_error(self):
+    def test_failed_restore_never_deletes_the_captured_root_disk(self):
+        # An SMAPI outage fails the deploy and the restore; the image
+        # delete would still work, and must not be tried.
+        self.src.answers['guest_deploy'] = fakes.connector_error(
+            'guest_deploy', 300, 3, errmsg='SMAPI down')
+        err = self.assertRaises(zvm_undo.RollbackIncomplete, self.migrate,
+                                make_flavor('big', root_gb=20, vcpus=2))
+        names = self.src.api_names()
+        self.assertNotIn('image_delete', names)
+        self.assertEqual(2, names.count('guest_deploy'))
+        # The older undo calls are not run either: they are left, listed.
+        self.assertEqual(1, names.count('guest_resize_cpus'))
+        self.assertNotIn('guest_start', names)
+        self.assertIn(MIG_IMAGE, str(err))
+        self.assertIn('restore the original root disk', str(err))
+        self.assertIn('SMAPI down', str(err))
+        self.assertIn('compute host cmp1, z/VM ZVMHOST1', str(err))
+        self.assertEqual(4, len(err.left))
+        self.assert_no_files()
+
+    def test_each_undo_failing_in_turn_keeps_the_root_disk_image(self):
+        # Forward: the new ephemeral disk's creation fails (after the root
+        # disk was rebuilt). Undo calls, newest first, each failing in turn.
+        self.flags(recreate_ephemeral_disks=True, group='zvm')
+        undo_apis = [('guest_delete_disks', 'delete the new ephemeral'),
+                     ('guest_deploy', 'restore the original root disk'),
+                     ('guest_resize_cpus', 'set 1 CPUs again'),
+                     ('guest_start', 'start the guest again')]
+        for index, (api, what) in enumerate(undo_apis):
+            self.src.calls = []
+            self.deployed = []
+            fail = fakes.connector_error(api, 300, 3, errmsg='undo broke')
+            ok = (lambda userid, disk_list: disk_list)
+            answers = {
+                'guest_create_disks': fakes.Seq([
+                    ok, fakes.connector_error('guest_create_disks', 300, 3),
+                    ok]),
+                # Forward call first, then the undo call.
+                'guest_delete_disks': fakes.Seq([None, None, None]),
+                'guest_deploy': fakes.Seq([self._deploy, self._deploy]),
+                'guest_resize_cpus': fakes.Seq([None, None]),
+                'guest_start': fakes.Seq([None])}
+            answers[api][1 if api != 'guest_start' else 0] = fail
+            self.src.answers.update(answers)
+            err = self.assertRaises(
+                zvm_undo.RollbackIncomplete, self.migrate,
+                make_flavor('big', root_gb=20, vcpus=2, ephemeral_gb=1))
+            names = self.src.api_names()
+            self.assertNotIn('image_delete', names, api)
+            self.assertIn(MIG_IMAGE, str(err))
+            self.assertIn(what, str(err))
+            # Every older undo call is left, not run.
+            for _api, older in undo_apis[index + 1:]:
+                self.assertIn('not done: %s' % older, '\n'.join(err.left))
+            if api != 'guest_start':
+                self.assertNotIn('guest_start', names)
+
+    def test_kept_image_is_owned_by_the_instance_until_confirm(self):
+        self.migrate(make_flavor('big', root_gb=20))
+        self.assertEqual(MIG_IMAGE, self.instance.system_metadata[
+            migration.KEPT_IMAGE_KEY])
+        self.src_ops.confirm_migration(self.ctxt, self.migration,
+                                       self.instance, self.vifs)
+        self.assertEqual(('image_delete', (MIG_IMAGE,), {}),
+                         self.src.calls[-1])
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
+
+    def test_deleting_the_server_deletes_an_image_a_failure_kept(self):
+        self.src.answers['guest_deploy'] = fakes.connector_error(
+            'guest_deploy', 300, 3, errmsg='SMAPI down')
+        self.assertRaises(zvm_undo.RollbackIncomplete, self.migrate,
+                          make_flavor('big', root_gb=20))
+        self.src.calls = []
+        self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
+        drv = driver.ZVMDriver(self.virtapi, client=self.src)
+        drv.destroy(self.ctxt, self.instance, [])
+        self.assertEqual([('guest_delete', (USERID,), {}),
+                          ('image_delete', (MIG_IMAGE,), {})],
+                         self.src.calls)
+        self.assertNotIn(migration.KEPT_IMAGE_KEY,
+                         self.instance.system_metadata)
+        # A retry has nothing more to delete.
+        self.src.calls = []
+        drv.destroy(self.ctxt, self.instance, [])
+        self.assertEqual(['guest_delete'], self.src.api_names())
+
+    def test_failed_rollback_names_what_is_left(self):
         self.src.answers['guest_resize_mem'] = fakes.connector_error(
             'guest_resize_mem', 409, 20)
         self.src.answers['guest_start'] = fakes.connector_error(
             'guest_start', 500, 1, errmsg='SMAPI down')
-        err = self.assertRaises(exception.ZVMConnectorError, self.migrate,
+        err = self.assertRaises(zvm_undo.RollbackIncomplete, self.migrate,
                                 make_flavor('medium', memory_mb=4096))
-        self.assertEqual('guest_resize_mem', err.api)
+        self.assertIn('guest_resize_mem', str(err))
+        self.assertIn('Not done: start the guest again', str(err))
 
 
 class SameHostConfirmRevertTestCase(MigrationTestBase):
@@ -730,6 +822,17 @@ class MoveTestCase(MigrationTestBase):
             'guest_delete', USERID)
         self.src_ops.confirm_migration(self.ctxt, self.migration,
                                        self.instance, self.vifs)
+
+    def test_confirm_never_fails_for_the_source_guest(self):
+        # The server runs on the destination: the source's guest_delete
+        # error is logged, the stopped source guest left for clean-up.
+        self.src.answers['guest_delete'] = fakes.connector_error(
+            'guest_delete', 500, 1, errmsg='SMAPI down')
+        with mock.patch.object(migration.LOG, 'error') as log_error:
+            self.src_ops.confirm_migration(self.ctxt, self.migration,
+                                           self.instance, self.vifs)
+        self.assertIn('SMAPI down', str(log_error.call_args))
+        self.assertIn(USERID, str(log_error.call_args))
 
     def test_revert_starts_the_untouched_source_guest(self):
         self.src.answers['guest_get_power_state'] = 'off'

@@ -12,6 +12,7 @@
 
 import copy
 import os
+from unittest import mock
 
 import fixtures
 from nova import context
@@ -395,11 +396,23 @@ class DetachTestCase(VolumeTestBase):
 
     def test_failed_detach_raises_and_keeps_the_reservation(self):
         self.client.answers['volume_detach'] = fakes.connector_error(
-            'volume_detach', 404, 1, modid=30)
+            'volume_detach', 300, 12, modid=30)
         self.assertRaises(exception.ZVMConnectorError,
                           self.ops.detach_volume, self.instance,
                           stashed_info(), '/dev/vdb')
         self.assertEqual(['volume_detach'], self.client.api_names())
+
+    def test_detach_of_a_lun_not_attached_here_is_disk_not_found(self):
+        # Nova then finishes the detach in Cinder ("already detached")
+        # instead of leaving the volume 'detaching'.
+        self.client.answers['volume_detach'] = fakes.connector_error(
+            'volume_detach', 404, 1, modid=30)
+        self.assertRaises(exception.DiskNotFound,
+                          self.ops.detach_volume, self.instance,
+                          stashed_info(), '/dev/vdb')
+        self.assertEqual(['volume_detach', 'get_volume_connector'],
+                         self.client.api_names())
+        self.assertReleased(self.client.calls[1])
 
     def test_detach_without_record_asks_the_connector(self):
         self.ops.detach_volume(self.instance, fc_info(), '/dev/vdb')
@@ -690,6 +703,19 @@ class DriverVolumeTestCase(test.NoDBTestCase):
                             block_device_info=bdi)
         self.assertEqual(['guest_delete', 'volume_detach',
                           'get_volume_connector'], self.client.api_names())
+
+    def test_destroy_succeeds_once_the_guest_is_gone(self):
+        # The guest is deleted: a failed count-down must not put the
+        # server in ERROR.
+        self.client.answers['volume_detach'] = fakes.connector_error(
+            'volume_detach', 500, 1, modid=30)
+        bdi = {'block_device_mapping': [bdm(stashed_info())]}
+        with mock.patch.object(driver.LOG, 'error') as log_error:
+            self.driver.destroy(self.ctxt, self.instance, [],
+                                block_device_info=bdi)
+        self.assertEqual(['guest_delete', 'volume_detach'],
+                         self.client.api_names())
+        self.assertIn('by hand', log_error.call_args[0][0])
 
     def test_destroy_without_volumes_is_one_call(self):
         self.driver.destroy(self.ctxt, self.instance, [])
