@@ -196,11 +196,14 @@ class ZVMDriver(driver.ComputeDriver):
     def list_instance_uuids(self):
         try:
             return self._guest.list_instance_uuids(self._hostname)
-        except zvm_exc.ConnectorUnreachable as err:
-            # Nova calls this once, when the service record is new; an
-            # unreachable connector must not stop the service from starting.
-            LOG.warning("Cannot list guests, the connector is not "
-                        "reachable: %s", err)
+        except (zvm_exc.ConnectorUnreachable,
+                zvm_exc.ConnectorConfigError) as err:
+            # Nova calls this when the service record is new (before
+            # init_host reports the configuration problem) and in a
+            # periodic task: a connector that cannot answer must not stop
+            # the service from starting, nor make Nova act.
+            LOG.warning("Cannot list guests, the connector does not "
+                        "answer: %s", err)
             return []
 
     @zvm_exc.translate

@@ -58,6 +58,15 @@ sys.stdout.write(json.dumps(answers, default=str))
 '''
 
 
+def child_env():
+    """The environment of a child process that imports this tree."""
+    env = dict(os.environ)
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))))
+    env['PYTHONPATH'] = top + os.pathsep + env.get('PYTHONPATH', '')
+    return env
+
+
 def run_connector(state_dir, calls, **build):
     """Run calls ([name, args, kwargs]) on a connector over state_dir."""
     calls = [[c[0], c[1] if len(c) > 1 else [], c[2] if len(c) > 2 else {}]

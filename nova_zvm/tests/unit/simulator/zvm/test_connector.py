@@ -57,3 +57,67 @@ class ConnectorTest(base.ConnectorTestCase):
             pool_volumes=[1000, 1000])
         self.assertIn('error', answers[0])
         self.assertIn('2119', answers[0]['error']['errmsg'])
+
+
+_SEAMS_CHILD = r'''
+import importlib, json, logging, pkgutil, sys, tempfile
+logging.basicConfig(level=logging.CRITICAL)
+import smtLayer, zvmsdk
+names = ['zvmsdk.api', 'zvmsdk.sdkserver']
+for pkg in (zvmsdk, smtLayer):
+    for info in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + '.'):
+        if '.tests' not in info.name and not info.ispkg:
+            names.append(info.name)
+mods = {}
+for name in names:
+    try:
+        mods[name] = importlib.import_module(name)
+    except BaseException:
+        # Command-line scripts (smtCmd, smtTest...) exit on import.
+        pass
+before = {n: dict(vars(m)) for n, m in mods.items()}
+from nova_zvm.simulator.zvm import connector
+c = connector.build(tempfile.mkdtemp(), time_scale=0.5)
+changed = []
+for n, m in mods.items():
+    for attr, old in before[n].items():
+        new = vars(m).get(attr)
+        # zvmsdk's own lazy singletons (None until first use) are its
+        # business, not a replacement.
+        if new is not old and old is not None:
+            changed.append('%s.%s' % (n, attr))
+print(json.dumps({'changed': sorted(changed),
+                  'api': type(c.api).__module__ + '.' +
+                  type(c.api).__name__}))
+c.stop()
+'''
+
+
+class SeamTest(base.ConnectorTestCase):
+    """Only the documented seams of zvmsdk and smtLayer are replaced."""
+
+    # doc/source/simulator.rst lists each, with why.
+    SEAMS = {
+        # zccguest.py: the connector guest's own files.
+        'smtLayer.getHost.open', 'smtLayer.getHost.os',
+        'smtLayer.getVM.open', 'smtLayer.changeVM.open',
+        'smtLayer.changeVM.os', 'smtLayer.changeVM.shutil',
+        # connector.py: paths out of /var/lib/zvmsdk and /etc/zvmsdk.
+        'zvmsdk.constants.SDK_DATA_PATH',
+        'zvmsdk.constants.IUCV_AUTH_USERID_PATH',
+        # clock.py (with a time scale): z/VM's waits compressed.
+        'smtLayer.powerVM.time', 'smtLayer.vmUtils.time',
+        'zvmsdk.smtclient.time', 'zvmsdk.utils.time',
+    }
+
+    def test_only_documented_seams_are_replaced(self):
+        import json
+        import subprocess
+        import sys
+        proc = subprocess.run([sys.executable, '-c', _SEAMS_CHILD],
+                              capture_output=True, text=True, timeout=300,
+                              env=base.child_env())
+        self.assertEqual(0, proc.returncode, proc.stderr)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        self.assertEqual('zvmsdk.api.SDKAPI', result['api'])
+        self.assertEqual([], sorted(set(result['changed']) - self.SEAMS))

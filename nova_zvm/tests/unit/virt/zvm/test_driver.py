@@ -230,6 +230,17 @@ class DriverStartTestCase(test.NoDBTestCase):
                         return_value=[mock.Mock(uuid='u1', name='OS000001')]):
             self.assertEqual([], drv.list_instance_uuids())
 
+    def test_list_instance_uuids_survives_a_configuration_error(self):
+        # Nova asks before init_host reports the problem (a new host).
+        problem = zvm_exc.ConnectorConfigError(
+            'guest_list', {'errmsg': 'certificate does not verify'},
+            option='[zvm] ca_file')
+        client = fakes.FakeClient(guest_list=problem)
+        drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
+        with mock.patch('nova.objects.InstanceList.get_by_filters',
+                        return_value=[mock.Mock(uuid='u1', name='OS000001')]):
+            self.assertEqual([], drv.list_instance_uuids())
+
 
 class ConnectorDownTestCase(DriverTestBase):
     """What nova-compute's start calls per server, connector down."""
