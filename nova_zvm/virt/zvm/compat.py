@@ -23,6 +23,11 @@ methods the driver uses, ``VMwareLiveMigrateData`` (live_migration.py; only
 ``LibvirtLiveMigrateData`` changed, in 33, with vTPM fields) and the
 ``[DEFAULT]``/``[compute]`` options the driver reads. Nova's in-tree z/VM
 driver differs only in its call of ``wait_for_instance_event`` (below).
+
+Eventlet or native threads: all three releases run either way (Nova 34
+adds the ``[DEFAULT] concurrency_backend`` option to the environment
+variable ``OS_NOVA_DISABLE_EVENTLET_PATCHING`` of 32 and 33); the driver
+uses ``threading`` locks, which work in both, and reads neither setting.
 """
 
 import inspect
@@ -83,11 +88,14 @@ def wait_for_instance_event(virtapi, instance, event_names, timeout,
 def run_in_native_thread(func, *args):
     """Run a blocking function without blocking Nova's other green threads.
 
-    Nova 33 added ``utils.tpool_wrap``, which wraps only in eventlet mode
-    (its native threading mode needs no wrapping). Nova 32 always runs
-    under eventlet and has ``utils.tpool_execute`` instead.
+    Nova 33 added ``utils.tpool_wrap``, which wraps only in eventlet mode.
+    Nova 32 has ``utils.tpool_execute`` instead, which always goes through
+    eventlet's thread pool, so its native threading mode (environment
+    ``OS_NOVA_DISABLE_EVENTLET_PATCHING``) calls the function directly.
     """
     wrap = getattr(nova_utils, 'tpool_wrap', None)
     if wrap is not None:
         return wrap(func)(*args)
+    if nova_utils.concurrency_mode_threading():
+        return func(*args)
     return nova_utils.tpool_execute(func, *args)

@@ -19,6 +19,7 @@ of compat.py are checked against each real release.
 import inspect
 from unittest import mock
 
+import fixtures
 from nova.compute import manager
 from nova import test
 from nova import utils as nova_utils
@@ -139,11 +140,24 @@ class NativeThreadTestCase(test.NoDBTestCase):
         wrap.assert_called_once_with(len)
         wrapped.assert_called_once_with('/path')
 
-    def test_nova_32_tpool_execute(self):
-        with mock.patch.object(nova_utils, 'tpool_wrap', None,
-                               create=True), \
-                mock.patch.object(nova_utils, 'tpool_execute', create=True,
-                                  return_value='digest') as execute:
-            self.assertEqual('digest',
-                             compat.run_in_native_thread(len, '/path'))
+    def _nova_32(self, threading):
+        patcher = mock.patch.object(nova_utils, 'tpool_wrap', None,
+                                    create=True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.useFixture(fixtures.MockPatchObject(
+            nova_utils, 'concurrency_mode_threading',
+            return_value=threading))
+        return self.useFixture(fixtures.MockPatchObject(
+            nova_utils, 'tpool_execute', create=True,
+            return_value='digest')).mock
+
+    def test_nova_32_eventlet_tpool_execute(self):
+        execute = self._nova_32(threading=False)
+        self.assertEqual('digest', compat.run_in_native_thread(len, '/path'))
         execute.assert_called_once_with(len, '/path')
+
+    def test_nova_32_threading_calls_directly(self):
+        execute = self._nova_32(threading=True)
+        self.assertEqual(5, compat.run_in_native_thread(len, '/path'))
+        execute.assert_not_called()
