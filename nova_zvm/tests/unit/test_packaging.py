@@ -200,6 +200,9 @@ class PackagingTestCase(testtools.TestCase):
     def test_sdist_has_docs_config_and_plugin(self):
         for name in ('LICENSE', 'README.md', 'requirements.txt',
                      'test-requirements.txt', 'setup.cfg', 'tox.ini',
+                     # tox.ini's known-good versions per Nova release
+                     'constraints/nova-32.txt', 'constraints/nova-33.txt',
+                     'constraints/nova-34.txt',
                      'etc/nova_zvm-config-generator.conf',
                      'doc/requirements.txt', 'doc/source/conf.py',
                      'doc/source/index.rst',
