@@ -35,6 +35,7 @@ from zvmconnector import restclient
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.simulator import control
 from nova_zvm.simulator import images as sim_images
+from nova_zvm.tests.functional import compat
 
 LOG = logging.getLogger(__name__)
 
@@ -127,8 +128,13 @@ class StoringGlanceFixture(nova_fixtures.GlanceFixture):
         return self._imagedata.get(image_id)
 
 
-class ZVMFunctionalTestCase(integrated_helpers._IntegratedTestBase):
-    """One z/VM compute host (``compute1``) on its own simulator."""
+class ZVMFunctionalTestCase(compat.HarnessMixin,
+                            integrated_helpers._IntegratedTestBase):
+    """One z/VM compute host (``compute1``) on its own simulator.
+
+    Written against Nova 34's harness; compat.HarnessMixin makes up for
+    what Nova 32 and 33 do differently.
+    """
 
     ADMIN_API = True
     api_major_version = 'v2.1'

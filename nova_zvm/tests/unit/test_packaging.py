@@ -55,7 +55,8 @@ def _run(cmd, cwd):
 
 def _build(tmp):
     """Build the sdist and the wheel into tmp; (sdist, wheel) paths."""
-    if not os.path.isdir(os.path.join(ROOT, '.git')) or \
+    # .git is a file in a git worktree.
+    if not os.path.exists(os.path.join(ROOT, '.git')) or \
             shutil.which('git') is None:
         raise BuildImpossible('not a git checkout')
     clone = os.path.join(tmp, 'clone')
@@ -178,10 +179,10 @@ class PackagingTestCase(testtools.TestCase):
 
     def test_supported_nova_range(self):
         spec = self._requirement('nova').specifier
-        self.assertTrue(spec.contains('34.0.0'))
-        self.assertTrue(spec.contains('34.9.1'))
-        self.assertFalse(spec.contains('33.1.0'))
-        self.assertFalse(spec.contains('35.0.0'))
+        for version in ('32.0.0', '32.2.1', '33.0.2', '34.0.0', '34.9.1'):
+            self.assertTrue(spec.contains(version), version)
+        for version in ('31.2.0', '35.0.0'):
+            self.assertFalse(spec.contains(version), version)
 
     def test_connector_requirement(self):
         spec = self._requirement('zVMCloudConnector').specifier
@@ -199,6 +200,9 @@ class PackagingTestCase(testtools.TestCase):
     def test_sdist_has_docs_config_and_plugin(self):
         for name in ('LICENSE', 'README.md', 'requirements.txt',
                      'test-requirements.txt', 'setup.cfg', 'tox.ini',
+                     # tox.ini's known-good versions per Nova release
+                     'constraints/nova-32.txt', 'constraints/nova-33.txt',
+                     'constraints/nova-34.txt',
                      'etc/nova_zvm-config-generator.conf',
                      'doc/requirements.txt', 'doc/source/conf.py',
                      'doc/source/index.rst',

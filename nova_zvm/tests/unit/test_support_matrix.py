@@ -31,6 +31,7 @@ import testtools
 from nova.virt import driver as virt_driver
 from nova.virt.zvm import driver as intree_driver
 
+from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import driver as ext_driver
 from nova_zvm.virt.zvm import unsupported
 
@@ -154,6 +155,10 @@ class SupportMatrixTestCase(testtools.TestCase):
                             '%s has no driver-methods (use "none")'
                             % section)
             for name in self._methods(section):
+                if name in compat.DRIVER_METHODS_ADDED and \
+                        not compat.base_has(name):
+                    # A method of a later Nova keeps its row on older Nova.
+                    continue
                 self.assertIn(name, base, '%s: %s is not a ComputeDriver '
                               'method' % (section, name))
             for name in self._capabilities(section):

@@ -34,6 +34,7 @@ from nova.virt import driver as virt_driver
 from nova.virt import hardware
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
@@ -371,9 +372,10 @@ class GuestOps(object):
         """Create the NICs and wait for Neutron's network-vif-plugged."""
         events = network.vif_plugged_events(network_info)
         try:
-            with self._virtapi.wait_for_instance_event(
-                    instance, events, timeout=CONF.vif_plugging_timeout,
-                    error_callback=self._network.vif_failed_callback):
+            with compat.wait_for_instance_event(
+                    self._virtapi, instance, events,
+                    CONF.vif_plugging_timeout,
+                    self._network.vif_failed_callback):
                 self._network.create_nics(userid, os_distro, network_info)
         except exception.InstanceEventTimeout:
             LOG.warning("Timed out waiting for network-vif-plugged events "

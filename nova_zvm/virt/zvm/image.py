@@ -79,10 +79,10 @@ from nova.i18n import _
 from nova.image import glance
 from nova import objects
 from nova.objects import fields as obj_fields
-from nova import utils as nova_utils
 from nova.virt import images
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
+from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import imagecheck
@@ -400,7 +400,7 @@ class ImageOps(object):
             # from Glance; without one, at least its own copy is verified.
             md5sum = (_glance_md5(image_meta) or
                       # Hashing GBs must not stall eventlet's hub.
-                      nova_utils.tpool_wrap(file_md5)(path))
+                      compat.run_in_native_thread(file_md5, path))
             meta = {'os_version': os_distro, 'md5sum': md5sum}
             if disk_type:
                 meta['disk_type'] = disk_type

@@ -108,10 +108,10 @@ import nova.conf
 from nova import exception
 from nova.i18n import _
 from nova import objects
-from nova import utils as nova_utils
 from nova.virt import driver as virt_driver
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
@@ -676,8 +676,8 @@ class MigrationOps(object):
     def _import(self, name, path, os_distro, md5sum):
         meta = {'os_version': os_distro,
                 # Hashing GBs must not stall eventlet's hub.
-                'md5sum': md5sum or nova_utils.tpool_wrap(image.file_md5)(
-                    path)}
+                'md5sum': md5sum or compat.run_in_native_thread(
+                    image.file_md5, path)}
         disk_type = image._disk_type(os_distro)
         if disk_type:
             meta['disk_type'] = disk_type

@@ -43,9 +43,11 @@ from nova_zvm.virt.zvm import names
 LOG = logging.getLogger(__name__)
 
 # The Nova releases this version of the driver is written and tested for:
-# [first, last) as (major,) tuples. ComputeDriver's interface changes between
-# Nova majors; running elsewhere fails in ways that are hard to diagnose.
-SUPPORTED_NOVA = ((34,), (35,))
+# [first, last) as (major,) tuples; requirements.txt declares the same range
+# and compat.py handles what differs inside it. ComputeDriver's interface
+# changes between Nova majors; running elsewhere fails in ways that are hard
+# to diagnose.
+SUPPORTED_NOVA = ((32,), (35,))
 
 
 def _fail(option, reason):
@@ -63,10 +65,11 @@ def check_nova_version(version_string=None):
     first, last = SUPPORTED_NOVA
     if major is None or not first <= (major,) < last:
         raise exception.InvalidConfiguration(
-            _("nova-zvm-virt-driver supports Nova %(first)d.x only; this is "
-              "Nova %(found)s. Install the nova-zvm-virt-driver release made "
-              "for this Nova (see the packaging guide).") %
-            {'first': first[0], 'found': version_string})
+            _("nova-zvm-virt-driver supports Nova %(first)d.x to %(last)d.x "
+              "only; this is Nova %(found)s. Install the nova-zvm-virt-driver "
+              "release made for this Nova (see the packaging guide).") %
+            {'first': first[0], 'last': last[0] - 1,
+             'found': version_string})
 
 
 def stop_service(err):

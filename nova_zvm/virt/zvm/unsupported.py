@@ -30,9 +30,10 @@ matrix.
 """
 
 import functools
-import inspect
 
 from nova.virt import driver as virt_driver
+
+from nova_zvm.virt.zvm import compat
 
 NOVA_DEFAULT = {
     'rebuild': "Nova rebuilds by destroy and spawn on the same host",
@@ -124,16 +125,17 @@ def _refusal(name):
         raise NotSupported(name)
     # Keep the base signature visible (inspect follows __wrapped__), so the
     # signature test covers these methods too.
-    refuse.__signature__ = inspect.signature(base)
+    refuse.__signature__ = compat.driver_signature(name)
     return refuse
 
 
 def install(cls):
     """Give cls a refusing method for each unsupported operation.
 
-    Operations cls implements itself are left alone.
+    Operations cls implements itself are left alone, and so are those this
+    Nova's ComputeDriver does not have yet (compat.DRIVER_METHODS_ADDED).
     """
     for name in UNSUPPORTED:
-        if name not in cls.__dict__:
+        if name not in cls.__dict__ and compat.base_has(name):
             setattr(cls, name, _refusal(name))
     return cls

@@ -24,6 +24,7 @@ from nova.virt import driver as virt_driver
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import unsupported
@@ -56,14 +57,18 @@ class DriverTestBase(test.NoDBTestCase):
 class DriverSurfaceTestCase(test.NoDBTestCase):
 
     def test_public_methods_match_compute_driver_signatures(self):
+        # On Nova 34 the base signature itself; on 32 and 33 plus the
+        # parameters Nova 34 added (compat.DRIVER_PARAMETERS_ADDED).
         base_methods = _public_methods(virt_driver.ComputeDriver)
+        checked = 0
         for name in _public_methods(driver.ZVMDriver):
             if name not in base_methods:
                 continue
             ours = inspect.signature(getattr(driver.ZVMDriver, name))
-            base = inspect.signature(
-                getattr(virt_driver.ComputeDriver, name))
-            self.assertEqual(base, ours, 'signature of %s' % name)
+            self.assertEqual(compat.driver_signature(name), ours,
+                             'signature of %s' % name)
+            checked += 1
+        self.assertGreater(checked, 50)
 
     def test_no_public_method_outside_compute_driver(self):
         extra = (_public_methods(driver.ZVMDriver) -
@@ -100,9 +105,15 @@ class DriverSurfaceTestCase(test.NoDBTestCase):
                              'listed as unsupported (exactly one)' % name)
 
     def test_unsupported_lists_only_real_driver_methods(self):
+        # A method of a later Nova is listed, and refused only where this
+        # Nova's ComputeDriver has it.
         base_methods = _public_methods(virt_driver.ComputeDriver)
         for name in list(unsupported.UNSUPPORTED) + list(
                 unsupported.NOVA_DEFAULT):
+            if name in compat.DRIVER_METHODS_ADDED and \
+                    name not in base_methods:
+                self.assertFalse(hasattr(driver.ZVMDriver, name), name)
+                continue
             self.assertIn(name, base_methods)
 
     def test_nova_default_methods_are_not_overridden(self):
@@ -125,6 +136,9 @@ class UnsupportedTestCase(DriverTestBase):
 
     def test_every_unsupported_operation_refuses(self):
         for name in unsupported.UNSUPPORTED:
+            if not compat.base_has(name):
+                # A method of a later Nova (compat.DRIVER_METHODS_ADDED).
+                continue
             method = getattr(self.driver, name)
             params = inspect.signature(method).parameters
             args = [None] * len([p for p in params.values()
@@ -184,8 +198,8 @@ class DriverStartTestCase(test.NoDBTestCase):
 
     def test_constructor_refuses_unsupported_nova(self):
         with mock.patch('nova.version.version_string',
-                        return_value='33.1.0'):
-            self._assert_stops('33.1.0')
+                        return_value='31.1.0'):
+            self._assert_stops('31.1.0')
 
     def test_init_host_survives_unreachable_connector(self):
         client = fakes.FakeClient(host_get_info=fakes.unreachable())

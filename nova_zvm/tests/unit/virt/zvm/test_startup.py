@@ -51,15 +51,17 @@ class NovaVersionTestCase(test.NoDBTestCase):
         startup.check_nova_version()
 
     def test_supported_versions(self):
-        for version in ('34.0.0', '34.1.2', '34.0.0.0rc1'):
+        for version in ('32.0.0', '32.2.1', '33.0.2', '34.0.0', '34.1.2',
+                        '34.0.0.0rc1', '32.0.0.0rc1'):
             startup.check_nova_version(version)
 
     def test_unsupported_versions_are_named(self):
-        for version in ('33.0.0', '35.0.0', 'garbage'):
+        for version in ('31.2.0', '31.0.0.0rc1', '35.0.0', '35.0.0.0b1',
+                        'garbage'):
             err = self.assertRaises(exception.InvalidConfiguration,
                                     startup.check_nova_version, version)
             self.assertIn(version, str(err))
-            self.assertIn('supports Nova 34.x only', str(err))
+            self.assertIn('supports Nova 32.x to 34.x only', str(err))
 
 
 class OptionsTestCase(test.NoDBTestCase):
