@@ -190,7 +190,12 @@ class ZVMDriver(driver.ComputeDriver):
     def list_instances(self):
         # Also starts the power-state view of Nova's sync, which calls
         # get_num_instances (this) before get_info for each instance.
-        return self._power.list_guests(self._hostname)
+        guests = self._power.list_guests(self._hostname)
+        # Names Nova can compare with instance.name, of this service's
+        # guests only (the template's), not every guest of the z/VM.
+        template = CONF.instance_name_template
+        found = (names.instance_name(uid, template) for uid in guests)
+        return [name for name in found if name]
 
     @zvm_exc.translate
     def list_instance_uuids(self):

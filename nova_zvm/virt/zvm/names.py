@@ -58,3 +58,34 @@ def check_name_template(template):
                      "not 1-8 characters of A-Z, 0-9 and _") % {
                          'name': name, 'id': instance_id}
     return None
+
+
+# The one integer directive of an instance_name_template ('%06x', '%d'...).
+_DIRECTIVE_RE = re.compile(r'%(0?\d*)([dixX])')
+
+
+def instance_name(guest_userid, template):
+    """The instance name whose userid this is, or None for another guest.
+
+    z/VM keeps userids in upper case while Nova compares instance names
+    as the template makes them (``os%06x`` gives ``os00000a``): a guest
+    is one of this service's when the template, given the number read
+    back from the userid, makes a name whose userid it is.
+    """
+    parts = _DIRECTIVE_RE.split(template.replace('%%', '\0'))
+    if len(parts) != 4:
+        return None
+    prefix = parts[0].replace('\0', '%')
+    kind = parts[2]
+    suffix = parts[3].replace('\0', '%')
+    uid = guest_userid.upper()
+    if not (uid.startswith(prefix.upper()) and uid.endswith(suffix.upper())
+            and len(uid) > len(prefix) + len(suffix)):
+        return None
+    digits = uid[len(prefix):len(uid) - len(suffix)]
+    try:
+        number = int(digits, 16 if kind in 'xX' else 10)
+        name = template % number
+    except (TypeError, ValueError):
+        return None
+    return name if name.upper() == uid else None

@@ -256,6 +256,19 @@ class DriverStartTestCase(test.NoDBTestCase):
             self.assertEqual([], drv.list_instance_uuids())
 
 
+class ListInstancesTestCase(DriverTestBase):
+
+    def test_names_as_nova_makes_them_for_this_services_guests(self):
+        # z/VM answers upper-case userids; a lower-case template's names
+        # must still match instance.name, and others' guests stay out.
+        self.flags(instance_name_template='os%06x')
+        self.client.answers['guest_list'] = ['OS00000A', 'ZCCUSER',
+                                             'LINUX01', 'OS0000FF']
+        self.assertEqual(['os00000a', 'os0000ff'],
+                         self.driver.list_instances())
+        self.assertEqual(2, self.driver.get_num_instances())
+
+
 class ConnectorDownTestCase(DriverTestBase):
     """What nova-compute's start calls per server, connector down."""
 

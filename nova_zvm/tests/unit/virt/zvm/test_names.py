@@ -60,3 +60,21 @@ class NameTemplateTestCase(test.NoDBTestCase):
 
     def test_bad_characters_refused(self):
         self.assertIsNotNone(names.check_name_template('O-%05x'))
+
+
+class InstanceNameTestCase(test.NoDBTestCase):
+
+    def test_round_trip_of_the_template(self):
+        for template in ('OS%06x', 'os%06x', 'vm%d', 'Z%05X'):
+            for number in (1, 10, 255, 99999):
+                name = template % number
+                self.assertEqual(name, names.instance_name(name.upper(),
+                                                           template))
+
+    def test_guests_of_others_are_not_ours(self):
+        for uid in ('ZCCUSER', 'OT000001', 'OS00001', 'OS0000001',
+                    'OSZZZZZZ', 'OS'):
+            self.assertIsNone(names.instance_name(uid, 'OS%06x'), uid)
+
+    def test_template_without_a_number(self):
+        self.assertIsNone(names.instance_name('OS000001', 'OS'))
