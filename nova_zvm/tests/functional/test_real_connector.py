@@ -53,6 +53,16 @@ class RealConnectorTestCase(base.ZVMFunctionalTestCase):
             'guest_create_network_interface'])
         self._delete_server(server)
 
+    def test_flavor_swap_becomes_a_swap_minidisk(self):
+        flavor = self._create_flavor(memory_mb=1024, vcpu=1, disk=1,
+                                     ephemeral=0, swap=256)
+        server = self.boot(flavor_id=flavor, name='swap-real')
+        disks = self.guest(server)['disks']
+        self.assertEqual(['0100', '0101'], sorted(disks))
+        # The connector made a swap space on it (mkswap).
+        self.assertEqual('swap', disks['0101']['format'])
+        self._delete_server(server)
+
     def test_unknown_user_profile_is_named(self):
         # z/VM has no directory profile NOSUCH: guest_create answers
         # 404/10/404/1, which must never read as "instance deleted".

@@ -47,6 +47,8 @@ LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 ROOT_VDEV = '0100'
+# zvmsdk's disk format of a swap minidisk (mkswap, enabled at boot).
+SWAP_FORMAT = 'swap'
 # guest_delete's 404: the z/VM directory has the guest, the connector's
 # database does not (zvmsdk's SDKObjectNotExistError, rs 1).
 RS_UNKNOWN_TO_CONNECTOR = 1
@@ -71,12 +73,21 @@ def minidisk(size, **extra):
 def ephemeral_config(disks):
     """guest_config_minidisks entries for the non-root disks of a guest.
 
-    The guest formats and mounts them at first boot, /mnt/ephemeral0 first.
+    The guest mounts its ephemeral disks at first boot, /mnt/ephemeral0
+    first, and enables its swap disk (zvmsdk gives a swap disk the mount
+    point 'swap' whatever it is told).
     """
-    extra = [d for d in disks if not d.get('is_boot_disk')]
-    return [{'vdev': d['vdev'], 'format': d['format'],
-             'mntdir': '/mnt/ephemeral%d' % i}
-            for i, d in enumerate(extra) if d.get('vdev')]
+    extra = [d for d in disks if not d.get('is_boot_disk') and d.get('vdev')]
+    config = []
+    for d in extra:
+        if d['format'] == SWAP_FORMAT:
+            mntdir = 'swap'
+        else:
+            mntdir = '/mnt/ephemeral%d' % sum(
+                1 for c in config if c['mntdir'] != 'swap')
+        config.append({'vdev': d['vdev'], 'format': d['format'],
+                       'mntdir': mntdir})
+    return config
 
 
 def is_duplicate_guest(err):
@@ -230,10 +241,11 @@ class GuestOps(object):
         return opts
 
     def disk_list(self, instance, image_name, block_device_info):
-        """The guest's minidisks: root first, then one per ephemeral.
+        """The guest's minidisks: root, one per ephemeral, then swap.
 
         A guest booted from a volume (``image_name`` None) has no root
-        minidisk.
+        minidisk. The flavor's swap (which Placement counts in DISK_GB)
+        is a minidisk the connector formats as swap.
         """
         disks = []
         if image_name is not None:
@@ -243,6 +255,10 @@ class GuestOps(object):
             fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
                    or CONF.zvm.default_ephemeral_format)
             disks.append(minidisk('%dg' % eph['size'], format=fmt))
+        swap = virt_driver.block_device_info_get_swap(block_device_info)
+        if swap and swap.get('swap_size'):
+            disks.append(minidisk('%dm' % swap['swap_size'],
+                                  format=SWAP_FORMAT))
         return disks
 
     def _root_disk(self, instance, image_name):

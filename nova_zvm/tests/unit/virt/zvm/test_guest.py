@@ -329,6 +329,23 @@ class DiskListTestCase(GuestTestBase):
              {'size': '1g', 'format': 'ext3', 'disk_pool': 'ECKD:POOL1'}],
             disks)
 
+    def test_flavor_swap_is_a_swap_minidisk(self):
+        bdi = {'ephemerals': [{'size': 2, 'guest_format': 'xfs'}],
+               'swap': {'swap_size': 512, 'device_name': '/dev/sdc'}}
+        disks = self.ops.disk_list(self.instance, IMAGE_ID, bdi)
+        self.assertEqual({'size': '512m', 'format': 'swap'}, disks[2])
+        created = [dict(d, vdev='%04x' % (0x100 + i))
+                   for i, d in enumerate(disks)]
+        self.assertEqual(
+            [{'vdev': '0101', 'format': 'xfs', 'mntdir': '/mnt/ephemeral0'},
+             {'vdev': '0102', 'format': 'swap', 'mntdir': 'swap'}],
+            guest.ephemeral_config(created))
+
+    def test_no_swap_no_swap_disk(self):
+        disks = self.ops.disk_list(self.instance, IMAGE_ID,
+                                   {'swap': {'swap_size': 0}})
+        self.assertEqual(1, len(disks))
+
     def test_nova_default_ephemeral_format_wins(self):
         self.flags(default_ephemeral_format='ext4')
         disks = self.ops.disk_list(self.instance, IMAGE_ID,
