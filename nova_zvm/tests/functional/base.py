@@ -268,6 +268,18 @@ class ZVMFunctionalTestCase(compat.HarnessMixin,
         created = self.api.post_server({'server': server})
         return self._wait_for_state_change(created, expected)
 
+    def two_networks(self):
+        """Networks of a server with two ports.
+
+        The fixture's second network is made known to Neutron first.
+        """
+        self.neutron._networks[
+            self.neutron.network_2['id']] = self.neutron.network_2
+        self.neutron._subnets[
+            self.neutron.subnet_2['id']] = self.neutron.subnet_2
+        return [{'uuid': nova_fixtures.NeutronFixture.network_1['id']},
+                {'uuid': nova_fixtures.NeutronFixture.network_2['id']}]
+
     def snapshot(self, server, name):
         """createImage through the API; the Glance image once it is done."""
         resp = self.api.post_server_action(

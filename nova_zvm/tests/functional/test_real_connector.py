@@ -18,8 +18,6 @@ file cfgdrive.iso, reached by scp from the compute host; guest_create's
 console spool.
 """
 
-from nova.tests import fixtures as nova_fixtures
-
 from nova_zvm.tests.functional import base
 
 
@@ -41,13 +39,7 @@ class RealConnectorTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(server)
 
     def test_two_nics_in_one_call(self):
-        self.neutron._networks[
-            self.neutron.network_2['id']] = self.neutron.network_2
-        self.neutron._subnets[
-            self.neutron.subnet_2['id']] = self.neutron.subnet_2
-        server = self.boot(networks=[
-            {'uuid': nova_fixtures.NeutronFixture.network_1['id']},
-            {'uuid': nova_fixtures.NeutronFixture.network_2['id']}])
+        server = self.boot(networks=self.two_networks())
         self.assertEqual(2, len(self.guest(server)['nics']))
         self.assertEqual(1, self.admin().counters()['api_calls'][
             'guest_create_network_interface'])

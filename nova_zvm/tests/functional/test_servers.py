@@ -15,7 +15,6 @@
 import base64
 
 from nova import context as nova_context
-from nova.tests import fixtures as nova_fixtures
 from nova.tests.unit import fake_crypto
 
 from nova_zvm.tests.functional import base
@@ -74,13 +73,7 @@ class BootTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(server)
 
     def test_two_nics(self):
-        self.neutron._networks[
-            self.neutron.network_2['id']] = self.neutron.network_2
-        self.neutron._subnets[
-            self.neutron.subnet_2['id']] = self.neutron.subnet_2
-        server = self.boot(networks=[
-            {'uuid': nova_fixtures.NeutronFixture.network_1['id']},
-            {'uuid': nova_fixtures.NeutronFixture.network_2['id']}])
+        server = self.boot(networks=self.two_networks())
         nics = self.guest(server)['nics']
         self.assertEqual(2, len(nics))
         # One call for both: zvmsdk writes the network configuration per
