@@ -143,6 +143,17 @@ class ZVMFunctionalTestCase(compat.HarnessMixin,
     COMPUTE_HOSTS = ('compute1',)
     # Extra command-line options for every simulator of the test.
     SIMULATOR_OPTIONS = {}
+    # Nova's harness polls a server 10 times, 0.5 s apart: a boot on a
+    # busy 2-core machine (CI runs several Nova releases) can take longer
+    # without anything being wrong. A wait ends as soon as the state is
+    # reached, so passing tests take no longer.
+    WAIT_RETRIES = 60
+
+    def _wait_for_server_parameter(self, server, expected_params,
+                                   max_retries=10, *args, **kwargs):
+        return super(ZVMFunctionalTestCase, self)._wait_for_server_parameter(
+            server, expected_params, max(max_retries, self.WAIT_RETRIES),
+            *args, **kwargs)
 
     def setUp(self):
         self.tmp = self.useFixture(fixtures.TempDir()).path
