@@ -372,7 +372,9 @@ class VolumeOps(object):
             # '<LPAR>_<USERID>': NPIV WWPNs belong to one guest, so the
             # storage must see one host per guest, not per compute node.
             'host': conn.get('host'),
-            'ip': CONF.my_ip,
+            # Where Cinder reaches this host for block storage (Nova's
+            # own option; libvirt reports the same).
+            'ip': CONF.my_block_storage_ip,
             'wwpns': [w.lower() for w in conn.get('wwpns') or []],
             'multipath': CONF.zvm.volume_multipath,
             'zvm_fcp': [f.lower() for f in conn['zvm_fcp']],

@@ -229,6 +229,11 @@ class ConnectorTestCase(VolumeTestBase):
                          self.client.calls[0][2])
         self.assertIs(False, conn['multipath'])
 
+    def test_connector_ip_is_the_block_storage_address(self):
+        self.flags(my_ip='192.0.2.10', my_block_storage_ip='198.51.100.7')
+        conn = self.ops.get_volume_connector(self.instance)
+        self.assertEqual('198.51.100.7', conn['ip'])
+
     def test_no_free_fcp_devices(self):
         self.client.answers['get_volume_connector'] = connector_answer(
             fcps=())
