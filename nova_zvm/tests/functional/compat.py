@@ -60,3 +60,16 @@ class HarnessMixin(object):
             self.fail('Wait for state change failed, expected_params=%s, '
                       'server=%s, wait_for_fault=%s'
                       % (expected_params, server, wait_for_fault))
+
+
+def syncs_in_progress(manager):
+    """The uuids of the compute manager's power-state syncs still running.
+
+    Nova 33 added ``ComputeManager.syncs_in_progress()`` (a context
+    manager over a locked set); Nova 32 keeps a plain dict,
+    ``_syncs_in_progress``, read here as it is, without a lock.
+    """
+    if hasattr(manager, 'syncs_in_progress'):
+        with manager.syncs_in_progress() as syncs:
+            return set(syncs)
+    return set(manager._syncs_in_progress)

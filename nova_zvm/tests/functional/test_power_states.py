@@ -19,6 +19,7 @@ from nova.compute import power_state
 from nova import context as nova_context
 
 from nova_zvm.tests.functional import base
+from nova_zvm.tests.functional import compat
 from nova_zvm.virt.zvm import powerstate
 
 SYNC_WAIT_SECONDS = 30
@@ -43,9 +44,8 @@ class PowerStateTestCase(base.ZVMFunctionalTestCase):
         manager._sync_power_states(nova_context.get_admin_context())
         deadline = time.monotonic() + SYNC_WAIT_SECONDS
         while True:
-            with manager.syncs_in_progress() as syncs:
-                if not syncs:
-                    return
+            if not compat.syncs_in_progress(manager):
+                return
             self.assertLess(time.monotonic(), deadline, 'sync still running')
             time.sleep(0.05)
 
