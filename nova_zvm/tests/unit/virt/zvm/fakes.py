@@ -18,6 +18,11 @@ import sys
 
 import fixtures
 from nova import objects
+from zvmconnector import restclient
+from zvmsdk.sdkwsgi.schemas import guest as guest_schemas
+from zvmsdk.sdkwsgi.schemas import image as image_schemas
+from zvmsdk.sdkwsgi.schemas import volume as volume_schemas
+from zvmsdk.sdkwsgi import validation
 
 from nova_zvm.virt.zvm import exception
 
@@ -26,8 +31,81 @@ class Seq(list):
     """Answers given one per call, in order."""
 
 
+# The request body schemas sdkwsgi validates, per API name (the handlers'
+# @validation.schema decorators in zvmsdk/sdkwsgi/handlers).
+BODY_SCHEMAS = {
+    'guest_create': guest_schemas.create,
+    'guest_create_nic': guest_schemas.create_nic,
+    'guest_create_network_interface': guest_schemas.create_network_interface,
+    'guest_delete_network_interface': guest_schemas.delete_network_interface,
+    'guest_create_disks': guest_schemas.create_disks,
+    'guest_config_minidisks': guest_schemas.config_minidisks,
+    'guest_delete_disks': guest_schemas.delete_disks,
+    'guest_nic_couple_to_vswitch': guest_schemas.nic_couple_uncouple,
+    'guest_nic_uncouple_from_vswitch': guest_schemas.nic_couple_uncouple,
+    'guest_start': guest_schemas.start,
+    'guest_stop': guest_schemas.stop,
+    'guest_softstop': guest_schemas.softstop,
+    'guest_register': guest_schemas.register_vm,
+    'guest_deregister': guest_schemas.deregister_vm,
+    'guest_live_migrate': guest_schemas.live_migrate_vm,
+    'guest_resize_cpus': guest_schemas.resize_cpus,
+    'guest_live_resize_cpus': guest_schemas.resize_cpus,
+    'guest_resize_mem': guest_schemas.resize_mem,
+    'guest_live_resize_mem': guest_schemas.resize_mem,
+    'guest_grow_root_volume': guest_schemas.grow_root_volume,
+    'guest_deploy': guest_schemas.deploy,
+    'guest_capture': guest_schemas.capture,
+    'image_import': image_schemas.create,
+    'image_export': image_schemas.export,
+    'volume_attach': volume_schemas.attach,
+    'volume_detach': volume_schemas.detach,
+    'set_fcp_usage': volume_schemas.set_fcp_usage,
+}
+
+
+class BadConnectorCall(AssertionError):
+    """The driver made a call the real REST client or sdkwsgi refuses."""
+
+
+def check_call(api_name, *args, **kwargs):
+    """Check a call as zvmconnector's RESTClient and sdkwsgi would.
+
+    The API name and argument count come from ``restclient.DATABASE`` (what
+    the real client checks before sending); the request is built with the
+    real client's own request function, and its body is validated against
+    the schema sdkwsgi applies. Returns ``(url, body)``.
+    """
+    spec = restclient.DATABASE.get(api_name)
+    if spec is None:
+        raise BadConnectorCall('unknown connector API %r' % api_name)
+    required = spec['args_required']
+    optional = spec.get('args_optional', 0)
+    if not required <= len(args) <= required + optional:
+        raise BadConnectorCall(
+            '%s takes %d to %d positional arguments, got %d: %r'
+            % (api_name, required, required + optional, len(args), args))
+    try:
+        url, body = spec['request'](spec['params_path'], *args, **kwargs)
+    except (TypeError, KeyError, IndexError) as e:
+        raise BadConnectorCall('%s: the REST client cannot build the '
+                               'request: %s' % (api_name, e))
+    schema = BODY_SCHEMAS.get(api_name)
+    if schema is not None:
+        checked = dict(body)
+        # sdkwsgi's action routes pop 'action' before the schema check.
+        checked.pop('action', None)
+        try:
+            validation.schema(schema)(lambda body: None)(body=checked)
+        except Exception as e:
+            raise BadConnectorCall('%s: sdkwsgi refuses the body %r: %s'
+                                   % (api_name, body, e))
+    return url, body
+
+
 class FakeClient(object):
-    """Records calls; answers from per-API results or callables.
+    """Records calls checked like the real client's; answers from per-API
+    results or callables.
 
     ``answers[api]`` is a value returned as the call's output, an
     exception instance raised, a callable taking the call's arguments, or a
@@ -35,10 +113,17 @@ class FakeClient(object):
     """
 
     def __init__(self, **answers):
+        for api_name in answers:
+            if api_name not in restclient.DATABASE:
+                raise BadConnectorCall('answer for unknown connector API %r'
+                                       % api_name)
         self.answers = dict(answers)
         self.calls = []
 
     def call(self, api_name, *args, **kwargs):
+        # A wrong name or argument fails the test here, as it would fail
+        # against the real connector.
+        check_call(api_name, *args, **kwargs)
         self.calls.append((api_name, args, kwargs))
         answer = self.answers.get(api_name)
         if isinstance(answer, Seq):
