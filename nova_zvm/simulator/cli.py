@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``nova-zvm-simulator``: the z/VM Cloud Connector over a modelled z/VM.
+"""``nova-zvm-simulator``: the real z/VM Cloud Connector over a fake z/VM.
 
 The first line on stdout, once requests are accepted, is exactly
 ``nova-zvm-simulator listening on http[s]://HOST:PORT``; tools read the URL
@@ -98,13 +98,13 @@ def _userid(text):
 
 def build_parser():
     p = _Parser(prog=PROG, description='z/VM Cloud Connector REST API '
-                '(zvmsdk.sdkwsgi) over a modelled z/VM, for tests.')
+                '(zvmsdk 1.6.3, its real code) over a fake z/VM, for tests.')
     p.add_argument('--host', default='127.0.0.1',
                    help='address to listen on (default 127.0.0.1)')
     p.add_argument('--port', type=_port, default=0,
                    help='TCP port; 0 picks a free one (default)')
     p.add_argument('--state-dir', required=True,
-                   help='where the modelled z/VM keeps its state')
+                   help='state of the fake z/VM and of the connector')
     p.add_argument('--auth', choices=('none', 'token'), default='none',
                    help="connector auth mode (default none)")
     p.add_argument('--token-file',
@@ -124,11 +124,13 @@ def build_parser():
                    help="TYPE:NAME, e.g. ECKD:POOL1 or FBA:POOL1")
     p.add_argument('--disk-pool-size', type=_positive_int,
                    help='size of the disk pool in cylinders (ECKD) or '
-                   '512-byte blocks (FBA); model default if omitted')
-    p.add_argument('--backend', choices=('zvmsdk', 'model'),
-                   default='model',
-                   help="zvmsdk: the connector's real code over the fake "
-                   "z/VM; model: the former hand-written model")
+                   '512-byte blocks (FBA), split into volumes of the default '
+                   'size; ten default volumes if omitted')
+    # Kept so that existing command lines keep working: the hand-written
+    # model backend is gone, zvmsdk's real code is the only one.
+    p.add_argument('--backend', choices=('zvmsdk',), default='zvmsdk',
+                   help="the connector's real code (zvmsdk) over the fake "
+                   "z/VM: the only backend (option kept for compatibility)")
     p.add_argument('--connector-user',
                    help="run the connector as this user, as zvmsdk's "
                    "sdkserver does (needs root; created if missing)")
@@ -239,23 +241,6 @@ def _preload(hypervisor, n):
         hypervisor.preload_guests(n - existing, prefix=PRELOAD_PREFIX)
 
 
-def _build_model(args):
-    from nova_zvm.simulator import model
-    kwargs = dict(zvm_host=args.zvm_host, zcc_userid=args.zcc_userid,
-                  cpus=args.cpus, memory_mb=args.memory_mb,
-                  disk_pool=args.disk_pool)
-    optional = dict(disk_pool_size=args.disk_pool_size,
-                    fcp_devices=args.fcp_devices, ssi_name=args.ssi_name,
-                    ssi_member=args.ssi_member, ssi_dir=args.ssi_dir)
-    kwargs.update({k: v for k, v in optional.items() if v is not None})
-    try:
-        hypervisor = model.HypervisorModel(args.state_dir, **kwargs)
-        _preload(hypervisor, args.guests)
-    except (ValueError, TypeError) as e:
-        raise UsageError(str(e))
-    return hypervisor
-
-
 def _pool_volumes(args):
     """Volume sizes from --pool-volumes, or --disk-pool-size split up."""
     from nova_zvm.simulator.zvm import dasd
@@ -320,22 +305,14 @@ def _build_zvm_backend(args):
 def build_simulator(args, rules, latency, context):
     """The Simulator for parsed, checked args (not started yet)."""
     from nova_zvm.simulator import auth
-    from nova_zvm.simulator import bridge
     from nova_zvm.simulator import server
-    from zvmsdk import config
 
-    bridge.configure_zvmsdk(args.state_dir, args.disk_pool)
-    config.CONF.wsgi.max_concurrent_deploy_capture = \
-        args.max_concurrent_deploy_capture
     try:
         auth.configure(args.auth, args.token_file,
                        args.token_validation_period)
     except (ValueError, OSError) as e:
         raise UsageError(str(e))
-    if args.backend == 'zvmsdk':
-        hypervisor = _build_zvm_backend(args)
-    else:
-        hypervisor = _build_model(args)
+    hypervisor = _build_zvm_backend(args)
     try:
         return server.Simulator(hypervisor, args.host, args.port, context,
                                 rules, latency, args.keepalive_timeout)
@@ -379,8 +356,7 @@ def main(argv=None):
             raise UsageError('cannot create --state-dir: %s' % e)
         args.state_dir = os.path.abspath(args.state_dir)
         _setup_logging(args)
-        if args.backend == 'zvmsdk':
-            _become_connector(args)
+        _become_connector(args)
         sim = build_simulator(args, rules, latency, context)
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)

@@ -29,6 +29,11 @@ from zvmconnector import restclient
 from nova_zvm.simulator import control
 
 
+#: The root disk every guest_create gets, as Nova's spawn gives one: zvmsdk
+#: 1.6.3's guest_create fails without a disk_list (len(None) in smtclient).
+ROOT_DISK = [{'size': '1g', 'is_boot_disk': True}]
+
+
 def rest_client(url, **kwargs):
     """The real zvmconnector RESTClient for a simulator URL."""
     parsed = urllib.parse.urlparse(url)

@@ -37,9 +37,9 @@ class BridgeTestCase(test.NoDBTestCase):
         self.latency = faults.Latency()
         self.calls = []
         self.sleeps = []
-        api = bridge.ModelAPI(self.model, self.faults, self.latency,
-                              on_call=self.calls.append,
-                              sleep=self.sleeps.append)
+        api = bridge.ConnectorAPI(self.model, self.faults, self.latency,
+                                  on_call=self.calls.append,
+                                  sleep=self.sleeps.append)
         self.bridge = bridge.Bridge(api).start()
         self.addCleanup(self.bridge.stop)
         self.client = socketclient.SDKSocketClient('127.0.0.1',

@@ -122,11 +122,12 @@ class ProcessTestCase(test.NoDBTestCase):
                          result.stderr.splitlines())
 
     def test_errors_found_after_start_up_began(self):
-        # Found by the model / auth, still one line and exit code 2.
-        result = self.run_cli('--ssi-name', 'SSI1')
+        # Found while the fake z/VM / auth are built, still one line and
+        # exit code 2.
+        result = self.run_cli('--pool-volumes', '10016,big')
         self.assertEqual(2, result.returncode, result.stderr)
         self.assertEqual(1, len(result.stderr.splitlines()), result.stderr)
-        self.assertIn('ssi', result.stderr)
+        self.assertIn('--pool-volumes', result.stderr)
         empty = os.path.join(self.dir, 'empty-token')
         open(empty, 'w').close()
         result = self.run_cli('--auth', 'token', '--token-file', empty)

@@ -38,8 +38,9 @@ class RestartTestCase(test.NoDBTestCase):
 
     def test_state_survives_a_restart(self):
         sim, client = self.start()
-        self.assertEqual(0, client.call('guest_create', 'KEEP2', 2,
-                                        1024)['overallRC'])
+        self.assertEqual(0, client.call(
+            'guest_create', 'KEEP2', 2, 1024,
+            disk_list=base.ROOT_DISK)['overallRC'])
         self.assertEqual(0, client.call('guest_start', 'KEEP2')['overallRC'])
         self.assertEqual(0, sim.stop())
         sim, client = self.start()
