@@ -314,11 +314,14 @@ def build_simulator(args, rules, latency, context):
         raise UsageError(str(e))
     hypervisor = _build_zvm_backend(args)
     try:
-        return server.Simulator(hypervisor, args.host, args.port, context,
-                                rules, latency, args.keepalive_timeout)
+        sim = server.Simulator(hypervisor, args.host, args.port, context,
+                               rules, latency, args.keepalive_timeout)
     except OSError as e:
         raise UsageError('cannot listen on %s:%s: %s'
                          % (args.host, args.port, e))
+    # One set of rules: zvm_error rules fire in the fake z/VM.
+    hypervisor.connector.zvm.rules = sim.faults
+    return sim
 
 
 def _serve(sim):

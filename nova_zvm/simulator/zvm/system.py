@@ -24,6 +24,7 @@ import os
 import threading
 import time
 
+from nova_zvm.simulator import faults
 from nova_zvm.simulator.zvm import dasd
 from nova_zvm.simulator.zvm import fcp
 from nova_zvm.simulator.zvm import guestos
@@ -49,6 +50,9 @@ class FakeZVM(object):
         self._sleep = sleep
         self._faults = []
         self._faults_lock = threading.Lock()
+        # The simulator's fault rules (faults.FaultRegistry): its
+        # zvm_error rules fail a named SMAPI API or program.
+        self.rules = None
         self.calls = {}
 
     # -- faults and counters --------------------------------------------------
@@ -75,6 +79,12 @@ class FakeZVM(object):
                         if fault.times <= 0:
                             self._faults.remove(fault)
                     return fault
+        if self.rules is not None:
+            rule = self.rules.decide(name, faults.ZVM)
+            if rule is not None:
+                return programs.ProgramFault(name, rule.get('rc'),
+                                             rule.get('rs', 0),
+                                             rule.get('output', ''))
         return None
 
     def _count(self, name):
