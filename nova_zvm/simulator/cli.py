@@ -147,7 +147,9 @@ def build_parser():
     p.add_argument('--zvm-latency', action='append', default=[],
                    metavar='NAME=SECONDS',
                    help="seconds a z/VM program or SMAPI API costs, e.g. "
-                   "Image_Activate=2 or '*=0.01' (repeatable)")
+                   "Image_Activate=2 (repeatable); by default what the "
+                   "z/VM operation roughly costs; '*=0' for none. "
+                   "Multiplied by --time-scale")
     p.add_argument('--fcp-devices',
                    help='FCP devices of the host, e.g. 1a00-1a07;1b00-1b07')
     p.add_argument('--ssi-name', help='SSI cluster name')
@@ -260,6 +262,11 @@ def _pool_volumes(args):
 
 
 def _zvm_latency(args):
+    """What each z/VM operation costs: zvm/latency.py, then --zvm-latency.
+
+    '*=SECONDS' replaces all the defaults.
+    """
+    from nova_zvm.simulator.zvm import latency as zvm_latency
     latency = {}
     for text in args.zvm_latency:
         name, _, seconds = text.partition('=')
@@ -267,7 +274,10 @@ def _zvm_latency(args):
             latency[name] = float(seconds)
         except ValueError:
             raise UsageError('--zvm-latency takes NAME=SECONDS: %r' % text)
-    return latency
+        if not name or latency[name] < 0:
+            raise UsageError('--zvm-latency takes NAME=SECONDS, SECONDS '
+                             'not negative: %r' % text)
+    return zvm_latency.table(latency)
 
 
 def _become_connector(args):

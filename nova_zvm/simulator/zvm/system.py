@@ -42,7 +42,7 @@ class FakeZVM(object):
     def __init__(self, state, latency=None, sleep=time.sleep):
         self.state = state
         # Seconds a program costs, by program or SMAPI API name ('*' for
-        # any): what the z/VM operation roughly costs (see doc).
+        # any): what the z/VM operation roughly costs (latency.py).
         self.latency = dict(latency or {})
         # z/VM's own waits (a reboot's outage...) at this fraction of real
         # time, as zvmsdk's and smtLayer's sleeps are (clock.py).
@@ -92,9 +92,10 @@ class FakeZVM(object):
             self.calls[name] = self.calls.get(name, 0) + 1
 
     def delay(self, name):
+        # Seconds of z/VM time, compressed like z/VM's other waits.
         seconds = self.latency.get(name, self.latency.get('*', 0))
         if seconds:
-            self._sleep(seconds)
+            self._sleep(seconds * self.time_scale)
 
     # -- what several programs share ------------------------------------------
 

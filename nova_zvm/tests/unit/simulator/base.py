@@ -68,6 +68,9 @@ class SimulatorTestCase(test.NoDBTestCase):
         cls.tmpdir = tempfile.mkdtemp(prefix='nova-zvm-sim-')
         cls.state_dir = os.path.join(cls.tmpdir, 'state')
         options = cls.class_options()
+        # z/VM operations cost nothing here (the default is what they
+        # roughly cost on a real z/VM: zvm/latency.py).
+        options.setdefault('zvm_latency', '*=0')
         cls.sim = control.SimulatorProcess(cls.state_dir, **options)
         try:
             cls.sim.start()

@@ -30,8 +30,8 @@ class RestartTestCase(test.NoDBTestCase):
             self.useFixture(fixtures.TempDir()).path, 'state')
 
     def start(self, **options):
-        sim = control.SimulatorProcess(self.state_dir,
-                                       **options)
+        options.setdefault('zvm_latency', '*=0')
+        sim = control.SimulatorProcess(self.state_dir, **options)
         sim.start()
         self.addCleanup(sim.stop)
         return sim, base.rest_client(sim.url)

@@ -17,6 +17,8 @@ program; the answer through the REST API is whatever zvmsdk's and
 smtLayer's real code make of that failure.
 """
 
+import time
+
 from nova_zvm.tests.unit.simulator import base
 
 
@@ -72,3 +74,21 @@ class ZVMFaultsTestCase(base.SimulatorTestCase):
         self.admin.add_fault('guest_start:zvm_error,rc=1')
         self.assertAnswer(self.call('guest_start', 'ZF4'), 0)
         self.assertEqual({}, self.admin.counters()['faults_injected'])
+
+
+class ZVMLatencyTestCase(base.SimulatorTestCase):
+    """--zvm-latency: what a z/VM operation costs, seen through REST."""
+
+    options = {'zvm_latency': ['*=0', 'Image_Activate=0.6'],
+               'time_scale': 0.5}
+
+    def test_an_operation_costs_its_latency_times_the_time_scale(self):
+        self.assertAnswer(self.call('guest_create', 'ZL1', 1, 512,
+                                    disk_list=base.ROOT_DISK), 0)
+        self.addCleanup(self.call, 'guest_delete', 'ZL1')
+        start = time.monotonic()
+        self.assertAnswer(self.call('guest_get_power_state', 'ZL1'), 0)
+        self.assertLess(time.monotonic() - start, 0.3)
+        start = time.monotonic()
+        self.assertAnswer(self.call('guest_start', 'ZL1'), 0)
+        self.assertGreaterEqual(time.monotonic() - start, 0.3)
