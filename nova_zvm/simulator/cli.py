@@ -280,8 +280,8 @@ def _zvm_latency(args):
     return zvm_latency.table(latency)
 
 
-def _become_connector(args):
-    """The remote host's scp, then the connector's own user.
+def _prepare_connector(args):
+    """The remote host's scp; the connector's user exists (or is made).
 
     Before any thread starts: the scp helper is a forked process that
     keeps root.
@@ -289,6 +289,22 @@ def _become_connector(args):
     from nova_zvm.simulator.zvm import connector_user
     from nova_zvm.simulator.zvm import remote
     remote.install()
+    if args.connector_user:
+        try:
+            connector_user.check(args.connector_user)
+        except connector_user.ConnectorUserError as e:
+            raise UsageError(str(e))
+
+
+def _become_connector_user(args):
+    """Drop to the connector's user once everything is imported and built.
+
+    After, not before, the build: the simulator's Python and its packages
+    may live where that user cannot read (a tox environment under /root);
+    a real connector's are installed for it. From here on, every file the
+    connector (and the fake z/VM under it) opens is opened as that user.
+    """
+    from nova_zvm.simulator.zvm import connector_user
     if args.connector_user:
         try:
             connector_user.become(args.connector_user, args.state_dir)
@@ -369,8 +385,13 @@ def main(argv=None):
             raise UsageError('cannot create --state-dir: %s' % e)
         args.state_dir = os.path.abspath(args.state_dir)
         _setup_logging(args)
-        _become_connector(args)
+        _prepare_connector(args)
         sim = build_simulator(args, rules, latency, context)
+        try:
+            _become_connector_user(args)
+        except Exception:
+            sim.model.close()
+            raise
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)
         return EXIT_USAGE
