@@ -191,6 +191,10 @@ def check_args(args):
     if os.path.exists(args.state_dir) and not os.path.isdir(args.state_dir):
         raise UsageError('--state-dir %s is not a directory'
                          % args.state_dir)
+    # Parsed again when the fake z/VM is built; refused here, before
+    # anything is written.
+    _pool_volumes(args)
+    _zvm_latency(args)
 
 
 def _ssl_context(args):
