@@ -11,7 +11,9 @@
 # under the License.
 
 """The sdkserver bridge in this process, spoken to by zvmsdk's own socket
-client (a stand-in model keeps these tests about the bridge alone).
+client (a stand-in for the connector keeps these tests about the bridge
+alone; the real connector behind it is tested through simulator
+processes).
 """
 
 import fixtures
