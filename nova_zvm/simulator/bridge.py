@@ -10,15 +10,16 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The real sdkserver socket protocol in front of the model.
+"""The real sdkserver socket protocol in front of the real SDKAPI.
 
 The REST handlers of zvmsdk build a ``ZVMConnector(connection_type='socket',
 ip_addr=CONF.sdkserver.bind_addr, port=CONF.sdkserver.bind_port)`` and send
 ``[api_name, args, kwargs]`` over a new TCP connection for every call.
 :class:`Bridge` is a ``zvmsdk.sdkserver.SDKServer`` whose real ``serve_API``
 (one ``recv(4096)``, JSON decoding, API lookup, exception to answer mapping)
-answers them; only its ``sdkapi`` is replaced by :class:`ModelAPI`, which
-adds latency and fault rules around the model's methods.
+answers them; its ``sdkapi`` is :class:`ConnectorAPI`, which adds latency
+and fault rules around the methods of the connector's real
+``zvmsdk.api.SDKAPI`` (built by zvm/connector.py).
 
 Faults that only the HTTP layer can produce (a dropped connection, a web
 server error) are decided here, where the API name is known, and handed to
@@ -30,7 +31,6 @@ hook installed by :func:`install_client_hook` turns them into
 import functools
 import inspect
 import logging
-import os
 import socket
 import threading
 import time
@@ -51,7 +51,7 @@ FAULT_MARKER = '__nova_zvm_simulator_fault__'
 _LINGER_SECONDS = 2.0
 
 # Public methods of the real SDKAPI: nothing else is reachable through the
-# protocol (the model's admin helpers are not connector APIs).
+# protocol (the simulator's admin helpers are not connector APIs).
 API_NAMES = frozenset(
     name for name, _ in inspect.getmembers(sdkapi.SDKAPI, inspect.isfunction)
     if not name.startswith('_'))
@@ -84,28 +84,13 @@ class SimulatedFault(exception.SDKBaseException):
                                              results=results)
 
 
-def configure_zvmsdk(state_dir, disk_pool=None):
-    """Point zvmsdk's CONF at the state dir: no /etc, /var or root needed.
+class ConnectorAPI(object):
+    """The ``sdkapi`` of the Bridge: SDKAPI's methods behind the rules.
 
-    zvmsdk's modules keep a reference to the CONF object taken at import,
-    so the values are changed in place (never ``config.load_config()``,
-    which would also read /etc/zvmsdk/zvmsdk.conf).
+    ``model`` is the admin view (zvm/inventory.py): its attributes that are
+    connector APIs are the real SDKAPI's methods; its admin helpers
+    (vanish_guest, power_off_behind) act behind Nova's back.
     """
-    conf = config.CONF
-    connector_dir = os.path.join(state_dir, 'connector')
-    conf.logging.log_dir = os.path.join(connector_dir, 'logs')
-    conf.file.file_repository = os.path.join(connector_dir, 'files')
-    conf.image.sdk_image_repository = os.path.join(connector_dir, 'images')
-    conf.database.dir = os.path.join(connector_dir, 'databases')
-    conf.sdkserver.bind_addr = '127.0.0.1'
-    if disk_pool:
-        conf.zvm.disk_pool = disk_pool
-    for path in (conf.logging.log_dir, conf.file.file_repository):
-        os.makedirs(path, exist_ok=True)
-
-
-class ModelAPI(object):
-    """The ``sdkapi`` of the Bridge: the model's methods behind the rules."""
 
     def __init__(self, model, fault_registry=None, latency=None,
                  on_call=None, sleep=time.sleep):

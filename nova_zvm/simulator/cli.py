@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``nova-zvm-simulator``: the z/VM Cloud Connector over a modelled z/VM.
+"""``nova-zvm-simulator``: the real z/VM Cloud Connector over a fake z/VM.
 
 The first line on stdout, once requests are accepted, is exactly
 ``nova-zvm-simulator listening on http[s]://HOST:PORT``; tools read the URL
@@ -98,13 +98,13 @@ def _userid(text):
 
 def build_parser():
     p = _Parser(prog=PROG, description='z/VM Cloud Connector REST API '
-                '(zvmsdk.sdkwsgi) over a modelled z/VM, for tests.')
+                '(zvmsdk 1.6.3, its real code) over a fake z/VM, for tests.')
     p.add_argument('--host', default='127.0.0.1',
                    help='address to listen on (default 127.0.0.1)')
     p.add_argument('--port', type=_port, default=0,
                    help='TCP port; 0 picks a free one (default)')
     p.add_argument('--state-dir', required=True,
-                   help='where the modelled z/VM keeps its state')
+                   help='state of the fake z/VM and of the connector')
     p.add_argument('--auth', choices=('none', 'token'), default='none',
                    help="connector auth mode (default none)")
     p.add_argument('--token-file',
@@ -124,11 +124,13 @@ def build_parser():
                    help="TYPE:NAME, e.g. ECKD:POOL1 or FBA:POOL1")
     p.add_argument('--disk-pool-size', type=_positive_int,
                    help='size of the disk pool in cylinders (ECKD) or '
-                   '512-byte blocks (FBA); model default if omitted')
-    p.add_argument('--backend', choices=('zvmsdk', 'model'),
-                   default='model',
-                   help="zvmsdk: the connector's real code over the fake "
-                   "z/VM; model: the former hand-written model")
+                   '512-byte blocks (FBA), split into volumes of the default '
+                   'size; ten default volumes if omitted')
+    # Kept so that existing command lines keep working: the hand-written
+    # model backend is gone, zvmsdk's real code is the only one.
+    p.add_argument('--backend', choices=('zvmsdk',), default='zvmsdk',
+                   help="the connector's real code (zvmsdk) over the fake "
+                   "z/VM: the only backend (option kept for compatibility)")
     p.add_argument('--connector-user',
                    help="run the connector as this user, as zvmsdk's "
                    "sdkserver does (needs root; created if missing)")
@@ -145,7 +147,9 @@ def build_parser():
     p.add_argument('--zvm-latency', action='append', default=[],
                    metavar='NAME=SECONDS',
                    help="seconds a z/VM program or SMAPI API costs, e.g. "
-                   "Image_Activate=2 or '*=0.01' (repeatable)")
+                   "Image_Activate=2 (repeatable); by default what the "
+                   "z/VM operation roughly costs; '*=0' for none. "
+                   "Multiplied by --time-scale")
     p.add_argument('--fcp-devices',
                    help='FCP devices of the host, e.g. 1a00-1a07;1b00-1b07')
     p.add_argument('--ssi-name', help='SSI cluster name')
@@ -187,6 +191,10 @@ def check_args(args):
     if os.path.exists(args.state_dir) and not os.path.isdir(args.state_dir):
         raise UsageError('--state-dir %s is not a directory'
                          % args.state_dir)
+    # Parsed again when the fake z/VM is built; refused here, before
+    # anything is written.
+    _pool_volumes(args)
+    _zvm_latency(args)
 
 
 def _ssl_context(args):
@@ -239,23 +247,6 @@ def _preload(hypervisor, n):
         hypervisor.preload_guests(n - existing, prefix=PRELOAD_PREFIX)
 
 
-def _build_model(args):
-    from nova_zvm.simulator import model
-    kwargs = dict(zvm_host=args.zvm_host, zcc_userid=args.zcc_userid,
-                  cpus=args.cpus, memory_mb=args.memory_mb,
-                  disk_pool=args.disk_pool)
-    optional = dict(disk_pool_size=args.disk_pool_size,
-                    fcp_devices=args.fcp_devices, ssi_name=args.ssi_name,
-                    ssi_member=args.ssi_member, ssi_dir=args.ssi_dir)
-    kwargs.update({k: v for k, v in optional.items() if v is not None})
-    try:
-        hypervisor = model.HypervisorModel(args.state_dir, **kwargs)
-        _preload(hypervisor, args.guests)
-    except (ValueError, TypeError) as e:
-        raise UsageError(str(e))
-    return hypervisor
-
-
 def _pool_volumes(args):
     """Volume sizes from --pool-volumes, or --disk-pool-size split up."""
     from nova_zvm.simulator.zvm import dasd
@@ -275,6 +266,11 @@ def _pool_volumes(args):
 
 
 def _zvm_latency(args):
+    """What each z/VM operation costs: zvm/latency.py, then --zvm-latency.
+
+    '*=SECONDS' replaces all the defaults.
+    """
+    from nova_zvm.simulator.zvm import latency as zvm_latency
     latency = {}
     for text in args.zvm_latency:
         name, _, seconds = text.partition('=')
@@ -282,11 +278,14 @@ def _zvm_latency(args):
             latency[name] = float(seconds)
         except ValueError:
             raise UsageError('--zvm-latency takes NAME=SECONDS: %r' % text)
-    return latency
+        if not name or latency[name] < 0:
+            raise UsageError('--zvm-latency takes NAME=SECONDS, SECONDS '
+                             'not negative: %r' % text)
+    return zvm_latency.table(latency)
 
 
-def _become_connector(args):
-    """The remote host's scp, then the connector's own user.
+def _prepare_connector(args):
+    """The remote host's scp; the connector's user exists (or is made).
 
     Before any thread starts: the scp helper is a forked process that
     keeps root.
@@ -294,6 +293,22 @@ def _become_connector(args):
     from nova_zvm.simulator.zvm import connector_user
     from nova_zvm.simulator.zvm import remote
     remote.install()
+    if args.connector_user:
+        try:
+            connector_user.check(args.connector_user)
+        except connector_user.ConnectorUserError as e:
+            raise UsageError(str(e))
+
+
+def _become_connector_user(args):
+    """Drop to the connector's user once everything is imported and built.
+
+    After, not before, the build: the simulator's Python and its packages
+    may live where that user cannot read (a tox environment under /root);
+    a real connector's are installed for it. From here on, every file the
+    connector (and the fake z/VM under it) opens is opened as that user.
+    """
+    from nova_zvm.simulator.zvm import connector_user
     if args.connector_user:
         try:
             connector_user.become(args.connector_user, args.state_dir)
@@ -320,28 +335,23 @@ def _build_zvm_backend(args):
 def build_simulator(args, rules, latency, context):
     """The Simulator for parsed, checked args (not started yet)."""
     from nova_zvm.simulator import auth
-    from nova_zvm.simulator import bridge
     from nova_zvm.simulator import server
-    from zvmsdk import config
 
-    bridge.configure_zvmsdk(args.state_dir, args.disk_pool)
-    config.CONF.wsgi.max_concurrent_deploy_capture = \
-        args.max_concurrent_deploy_capture
     try:
         auth.configure(args.auth, args.token_file,
                        args.token_validation_period)
     except (ValueError, OSError) as e:
         raise UsageError(str(e))
-    if args.backend == 'zvmsdk':
-        hypervisor = _build_zvm_backend(args)
-    else:
-        hypervisor = _build_model(args)
+    hypervisor = _build_zvm_backend(args)
     try:
-        return server.Simulator(hypervisor, args.host, args.port, context,
-                                rules, latency, args.keepalive_timeout)
+        sim = server.Simulator(hypervisor, args.host, args.port, context,
+                               rules, latency, args.keepalive_timeout)
     except OSError as e:
         raise UsageError('cannot listen on %s:%s: %s'
                          % (args.host, args.port, e))
+    # One set of rules: zvm_error rules fire in the fake z/VM.
+    hypervisor.connector.zvm.rules = sim.faults
+    return sim
 
 
 def _serve(sim):
@@ -379,9 +389,13 @@ def main(argv=None):
             raise UsageError('cannot create --state-dir: %s' % e)
         args.state_dir = os.path.abspath(args.state_dir)
         _setup_logging(args)
-        if args.backend == 'zvmsdk':
-            _become_connector(args)
+        _prepare_connector(args)
         sim = build_simulator(args, rules, latency, context)
+        try:
+            _become_connector_user(args)
+        except Exception:
+            sim.model.close()
+            raise
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)
         return EXIT_USAGE

@@ -33,6 +33,15 @@ or is powered off behind Nova's back, ``when`` ``before`` or ``after`` the
 call; a vanished guest stays in the connector's database unless
 ``keep_db`` is false).
 
+A rule can also fail the fake z/VM under the real connector (the SMT
+seam): action ``zvm_error`` with ``api`` an SMAPI API name
+(``Image_Activate``), ``smcli`` (every SMAPI API) or a z/VM program
+(``vmur``, ``vmcp``, ``unpackdiskimage``...). The SMAPI API answers smcli's
+failure header ``8 rc rs`` with the given ``rc`` and ``rs`` (default 0),
+a program exits with ``rc``; ``output`` is the text either prints. The
+connector's own code (smtLayer, smtclient) then makes of it what it makes
+of that failure on real z/VM.
+
 Rules are JSON objects (the admin endpoint) or the compact form
 ``API:ACTION[,key=value...]`` (the command line), e.g.
 ``guest_deploy:busy,times=2`` or ``all:sdk_error,probability=0.1,seed=7,
@@ -44,11 +53,15 @@ import random
 import threading
 
 ACTIONS = ('sdk_error', 'busy', 'http500', 'drop', 'hang', 'vanish',
-           'power_off')
+           'power_off', 'zvm_error')
 # Actions answered by the HTTP layer: the sdkserver has no way to drop the
 # client's HTTP connection or to make the web server itself fail.
 HTTP_ACTIONS = ('http500', 'drop')
 GUEST_ACTIONS = ('vanish', 'power_off')
+# Actions at the SMT seam: the fake z/VM applies them (zvm/system.py).
+ZVM_ACTIONS = ('zvm_error',)
+CONNECTOR = 'connector'
+ZVM = 'zvm'
 ALL = 'all'
 TOKEN = 'token'
 
@@ -69,6 +82,7 @@ _PARAMS = {
     'userid': str,
     'when': str,
     'keep_db': bool,
+    'output': str,
 }
 
 BUSY_MESSAGE = ("Max concurrent deploy/capture requests received, request "
@@ -149,11 +163,26 @@ class FaultRule(object):
             raise InvalidRule("body must be 'text' or 'json'")
         if p.get('when', 'after') not in ('before', 'after'):
             raise InvalidRule("when must be 'before' or 'after'")
+        if self.action in ZVM_ACTIONS:
+            if 'rc' not in p:
+                raise InvalidRule('zvm_error needs rc (the SMAPI return '
+                                  'code or the exit code of the program)')
+            if p['rc'] == 0:
+                raise InvalidRule('zvm_error needs a non-zero rc')
+            if self.api in (ALL, TOKEN):
+                raise InvalidRule('zvm_error needs an SMAPI API or z/VM '
+                                  'program name (smcli: every SMAPI API)')
         if self.api == TOKEN and self.action in GUEST_ACTIONS:
             raise InvalidRule('%s needs a guest API, not token'
                               % self.action)
 
-    def matches(self, api):
+    @property
+    def seam(self):
+        return ZVM if self.action in ZVM_ACTIONS else CONNECTOR
+
+    def matches(self, api, seam=CONNECTOR):
+        if self.seam != seam:
+            return False
         if self.api == api:
             return True
         # 'all' means every connector API call, never POST /token: a rule
@@ -261,16 +290,18 @@ class FaultRegistry(object):
         with self._lock:
             return [r.to_dict() for r in self._rules]
 
-    def decide(self, api):
+    def decide(self, api, seam=CONNECTOR):
         """The rule that fires for this call, or None.
 
+        ``seam`` is CONNECTOR for an sdkserver API (or the token request),
+        ZVM for an SMAPI API or program of the fake z/VM.
         O(number of rules), never O(guests): the check runs on every call.
         """
         if not self._rules:
             return None
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(api):
+                if not rule.matches(api, seam):
                     continue
                 if rule.skip > 0:
                     rule.skip -= 1

@@ -582,7 +582,7 @@ class Simulator(object):
         self.latency = latency or faults.Latency()
         bridge.install_client_hook()
         reuse_schema_validator_class()
-        self.bridge = bridge.Bridge(bridge.ModelAPI(
+        self.bridge = bridge.Bridge(bridge.ConnectorAPI(
             model, self.faults, self.latency, self.counters.api_call))
         self.app = deploy.loadapp()
         self.admin_app = admin.AdminApp(self)

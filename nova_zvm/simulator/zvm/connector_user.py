@@ -17,14 +17,35 @@ user, so every file the connector reads (a transport file, an image to
 import) or writes (an export target) must be open to that user, or come
 through the remote host (scp). Started as root with ``--connector-user``,
 the simulator becomes that user (creating it if missing, as a system user
-without a login shell) before the connector is built, and gives it its
-state directory: a file the real connector could not read fails here too.
+without a login shell) once the connector is built, before it serves, and
+gives it its state directory: a file the real connector could not read
+fails here too.
 """
 
+import encodings
 import grp
+import importlib
 import os
+import pkgutil
 import pwd
 import subprocess
+
+# Modules imported lazily, at the first call that needs them: loaded
+# before the drop, in case this Python's files are not readable by the
+# connector's user (a tox environment under /root). A real connector's
+# Python is installed for its user; this list only matters for tests.
+PRELOAD = ('_strptime', 'zvmsdk.dist')
+
+
+def _preload():
+    # Every codec too: the guest's config drive names are UTF-16 (Joliet).
+    names = list(PRELOAD) + ['encodings.' + m.name for m in
+                             pkgutil.iter_modules(encodings.__path__)]
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass  # a codec of another platform (mbcs...)
 
 
 class ConnectorUserError(Exception):
@@ -48,6 +69,17 @@ def ensure_user(name):
     return pwd.getpwnam(name)
 
 
+def check(name):
+    """The user exists (created if missing) and this process can become
+    it; raises ConnectorUserError otherwise.
+    """
+    entry = ensure_user(name)
+    if os.geteuid() not in (0, entry.pw_uid):
+        raise ConnectorUserError('--connector-user needs root to become %s'
+                                 % name)
+    return entry
+
+
 def become(name, state_dir):
     """Drop from root to name; the state directory becomes its own."""
     entry = ensure_user(name)
@@ -56,6 +88,7 @@ def become(name, state_dir):
             return entry
         raise ConnectorUserError('--connector-user needs root to become %s'
                                  % name)
+    _preload()
     for root, dirs, files in os.walk(state_dir):
         for item in [root] + [os.path.join(root, f) for f in files]:
             os.lchown(item, entry.pw_uid, entry.pw_gid)

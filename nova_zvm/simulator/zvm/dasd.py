@@ -30,9 +30,9 @@ pools.json::
 
 import os
 
-from nova_zvm.simulator.model import store
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import smcli
+from nova_zvm.simulator.zvm import store
 
 # A 3390 model 27 holds 32760 cylinders (about 23 GB); an FBA volume of
 # the same capacity, in 512-byte blocks. Ten of them: about 230 GB.

@@ -42,11 +42,11 @@ import shlex
 import tarfile
 import time
 
-from nova_zvm.simulator.model import configdrive
-from nova_zvm.simulator.model import store
+from nova_zvm.simulator.zvm import configdrive
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import guestvol
 from nova_zvm.simulator.zvm import monitor
+from nova_zvm.simulator.zvm import store
 
 CONFIG_DRIVE = 'cfgdrive.iso'
 DEFAULT_OS = {'ID': 'rhel', 'VERSION_ID': '9.2',

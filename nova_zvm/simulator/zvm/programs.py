@@ -41,6 +41,11 @@ def program(*names):
     return register
 
 
+def names():
+    """The programs the fake z/VM runs."""
+    return sorted(_HANDLERS)
+
+
 def handler_for(name):
     return _HANDLERS.get(os.path.basename(name))
 

@@ -96,6 +96,11 @@ def api(*names):
     return register
 
 
+def api_names():
+    """The SMAPI APIs the fake z/VM answers."""
+    return sorted(_APIS)
+
+
 def header(orc, rc, rs, text='None'):
     return '%d %d %d (details) %s\n' % (orc, rc, rs, text)
 

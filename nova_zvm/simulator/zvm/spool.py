@@ -32,11 +32,11 @@ import os
 import shutil
 import time
 
-from nova_zvm.simulator.model import store
 from nova_zvm.simulator.zvm import cp
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import programs
 from nova_zvm.simulator.zvm import smcli
+from nova_zvm.simulator.zvm import store
 
 VMUR_ERROR = 1
 LIST_HEADER = ('ORIGINID FILE CLASS RECORDS  CPY HOLD DATE  TIME     NAME'

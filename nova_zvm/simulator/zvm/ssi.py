@@ -35,11 +35,11 @@ relocation is never "in progress" for Status, Modify or Cancel.
 import os
 import time
 
-from nova_zvm.simulator.model import store
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import fcp
 from nova_zvm.simulator.zvm import smcli
 from nova_zvm.simulator.zvm import state as zvm_state
+from nova_zvm.simulator.zvm import store
 
 MAX_MEMBERS = 4
 JOINED = 'Joined'

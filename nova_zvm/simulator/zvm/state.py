@@ -39,7 +39,7 @@ import re
 import threading
 import time
 
-from nova_zvm.simulator.model import store
+from nova_zvm.simulator.zvm import store
 
 USERID_RE = re.compile(r'^[A-Z0-9@#$_]{1,8}$')
 

@@ -24,6 +24,7 @@ import os
 import threading
 import time
 
+from nova_zvm.simulator import faults
 from nova_zvm.simulator.zvm import dasd
 from nova_zvm.simulator.zvm import fcp
 from nova_zvm.simulator.zvm import guestos
@@ -41,7 +42,7 @@ class FakeZVM(object):
     def __init__(self, state, latency=None, sleep=time.sleep):
         self.state = state
         # Seconds a program costs, by program or SMAPI API name ('*' for
-        # any): what the z/VM operation roughly costs (see doc).
+        # any): what the z/VM operation roughly costs (latency.py).
         self.latency = dict(latency or {})
         # z/VM's own waits (a reboot's outage...) at this fraction of real
         # time, as zvmsdk's and smtLayer's sleeps are (clock.py).
@@ -49,6 +50,9 @@ class FakeZVM(object):
         self._sleep = sleep
         self._faults = []
         self._faults_lock = threading.Lock()
+        # The simulator's fault rules (faults.FaultRegistry): its
+        # zvm_error rules fail a named SMAPI API or program.
+        self.rules = None
         self.calls = {}
 
     # -- faults and counters --------------------------------------------------
@@ -75,6 +79,12 @@ class FakeZVM(object):
                         if fault.times <= 0:
                             self._faults.remove(fault)
                     return fault
+        if self.rules is not None:
+            rule = self.rules.decide(name, faults.ZVM)
+            if rule is not None:
+                return programs.ProgramFault(name, rule.get('rc'),
+                                             rule.get('rs', 0),
+                                             rule.get('output', ''))
         return None
 
     def _count(self, name):
@@ -82,9 +92,10 @@ class FakeZVM(object):
             self.calls[name] = self.calls.get(name, 0) + 1
 
     def delay(self, name):
+        # Seconds of z/VM time, compressed like z/VM's other waits.
         seconds = self.latency.get(name, self.latency.get('*', 0))
         if seconds:
-            self._sleep(seconds)
+            self._sleep(seconds * self.time_scale)
 
     # -- what several programs share ------------------------------------------
 

@@ -10,10 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A tiny stand-in for HypervisorModel: the layers' tests need a z/VM.
+"""A tiny stand-in for the connector under the bridge (test_bridge.py).
 
-Only what the server, bridge and admin tests touch: guests with a power
-state, persisted as JSON in the state dir, and the admin helpers.
+The bridge's own logic (latency, fault rules, the socket protocol) is
+tested in this process, where the real connector cannot be built (one per
+process, and it changes PATH); every other simulator test runs the real
+connector in a simulator process. Only what the bridge touches: guests
+with a power state, persisted as JSON, and the admin helpers.
 """
 
 import json

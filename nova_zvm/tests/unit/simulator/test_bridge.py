@@ -11,7 +11,9 @@
 # under the License.
 
 """The sdkserver bridge in this process, spoken to by zvmsdk's own socket
-client (a stand-in model keeps these tests about the bridge alone).
+client (a stand-in for the connector keeps these tests about the bridge
+alone; the real connector behind it is tested through simulator
+processes).
 """
 
 import fixtures
@@ -37,9 +39,9 @@ class BridgeTestCase(test.NoDBTestCase):
         self.latency = faults.Latency()
         self.calls = []
         self.sleeps = []
-        api = bridge.ModelAPI(self.model, self.faults, self.latency,
-                              on_call=self.calls.append,
-                              sleep=self.sleeps.append)
+        api = bridge.ConnectorAPI(self.model, self.faults, self.latency,
+                                  on_call=self.calls.append,
+                                  sleep=self.sleeps.append)
         self.bridge = bridge.Bridge(api).start()
         self.addCleanup(self.bridge.stop)
         self.client = socketclient.SDKSocketClient('127.0.0.1',

@@ -60,6 +60,13 @@ class BadOptionsTestCase(test.NoDBTestCase):
         self.assertRefused('is not a z/VM userid', '--zvm-host', 'TOOLONGNAME')
         self.assertRefused('must not be negative', '--guests', '-1')
         self.assertRefused('unrecognized arguments', '--colour', 'red')
+        # The hand-written model is gone; zvmsdk is the only backend.
+        self.assertRefused("invalid choice: 'model'", '--backend', 'model')
+        self.assertRefused('--pool-volumes takes sizes', '--pool-volumes',
+                           '10016,big')
+        self.assertRefused('--zvm-latency takes NAME=SECONDS',
+                           '--zvm-latency', 'vmur=slow')
+        self.assertRefused('not negative', '--zvm-latency', 'vmur=-1')
 
     def test_inconsistent_options(self):
         self.assertRefused('--auth token needs --token-file', '--auth',
@@ -122,11 +129,7 @@ class ProcessTestCase(test.NoDBTestCase):
                          result.stderr.splitlines())
 
     def test_errors_found_after_start_up_began(self):
-        # Found by the model / auth, still one line and exit code 2.
-        result = self.run_cli('--ssi-name', 'SSI1')
-        self.assertEqual(2, result.returncode, result.stderr)
-        self.assertEqual(1, len(result.stderr.splitlines()), result.stderr)
-        self.assertIn('ssi', result.stderr)
+        # Found by auth once start-up began, still one line and exit 2.
         empty = os.path.join(self.dir, 'empty-token')
         open(empty, 'w').close()
         result = self.run_cli('--auth', 'token', '--token-file', empty)

@@ -23,7 +23,8 @@ from nova_zvm.tests.unit.simulator import base
 class FaultRulesTestCase(base.SimulatorTestCase):
 
     def guest(self, userid, power='off'):
-        self.assertAnswer(self.call('guest_create', userid, 1, 512), 0)
+        self.assertAnswer(self.call('guest_create', userid, 1, 512,
+                                    disk_list=base.ROOT_DISK), 0)
         self.addCleanup(self.call, 'guest_delete', userid)
         if power == 'on':
             self.assertAnswer(self.call('guest_start', userid), 0)

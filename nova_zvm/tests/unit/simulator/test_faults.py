@@ -165,3 +165,29 @@ class LatencyTestCase(test.NoDBTestCase):
             self.assertGreaterEqual(latency.delay('b'), 0.0)
         self.assertEqual({'a': 'uniform:0.01:0.1', 'b': 'normal:0.0:1.0'},
                          latency.to_dict())
+
+
+class ZVMSeamTestCase(test.NoDBTestCase):
+
+    def setUp(self):
+        super(ZVMSeamTestCase, self).setUp()
+        self.registry = faults.FaultRegistry()
+
+    def test_zvm_error_needs_a_named_api_and_rc(self):
+        for text in ('Image_Activate:zvm_error',
+                     'Image_Activate:zvm_error,rc=0',
+                     'all:zvm_error,rc=1', 'token:zvm_error,rc=1'):
+            self.assertRaises(faults.InvalidRule, faults.parse_rules, text)
+        rule = faults.parse_rules('vmur:zvm_error,rc=1,output=no')[0]
+        self.assertEqual(('zvm', {'rc': 1, 'output': 'no'}),
+                         (rule.seam, rule.params))
+
+    def test_each_seam_sees_its_own_rules(self):
+        zvm_rule = self.registry.add(
+            faults.parse_rules('Image_Activate:zvm_error,rc=200,rs=12'))[0]
+        self.registry.add(faults.parse_rules('all:busy'))
+        self.assertIs(zvm_rule, self.registry.decide('Image_Activate',
+                                                     faults.ZVM))
+        self.assertIsNone(self.registry.decide('vmcp', faults.ZVM))
+        self.assertEqual('busy',
+                         self.registry.decide('Image_Activate').action)

@@ -29,7 +29,8 @@ class ProtocolTestCase(base.SimulatorTestCase):
         self.assertEqual('1.6.3', answer['output']['version'])
 
     def test_create_list_power(self):
-        self.assertAnswer(self.call('guest_create', 'PROTO1', 1, 1024), 0)
+        self.assertAnswer(self.call('guest_create', 'PROTO1', 1, 1024,
+                                    disk_list=base.ROOT_DISK), 0)
         self.addCleanup(self.call, 'guest_delete', 'PROTO1')
         self.assertIn('PROTO1', self.call('guest_list')['output'])
         self.assertEqual('off',

@@ -30,16 +30,17 @@ class RestartTestCase(test.NoDBTestCase):
             self.useFixture(fixtures.TempDir()).path, 'state')
 
     def start(self, **options):
-        sim = control.SimulatorProcess(self.state_dir,
-                                       **options)
+        options.setdefault('zvm_latency', '*=0')
+        sim = control.SimulatorProcess(self.state_dir, **options)
         sim.start()
         self.addCleanup(sim.stop)
         return sim, base.rest_client(sim.url)
 
     def test_state_survives_a_restart(self):
         sim, client = self.start()
-        self.assertEqual(0, client.call('guest_create', 'KEEP2', 2,
-                                        1024)['overallRC'])
+        self.assertEqual(0, client.call(
+            'guest_create', 'KEEP2', 2, 1024,
+            disk_list=base.ROOT_DISK)['overallRC'])
         self.assertEqual(0, client.call('guest_start', 'KEEP2')['overallRC'])
         self.assertEqual(0, sim.stop())
         sim, client = self.start()

@@ -94,7 +94,8 @@ class HTTPTestCase(base.SimulatorTestCase):
     def test_chunked_request_body(self):
         conn = self.connect()
         body = iter([b'{"guest": {"userid": "CHUNK1", ',
-                     b'"vcpus": 1, "memory": 512}}'])
+                     b'"vcpus": 1, "memory": 512, ',
+                     b'"disk_list": [{"size": "1g", "is_boot_disk": true}]}}'])
         conn.request('POST', '/guests', body=body, encode_chunked=True,
                      headers={'Content-Type': 'application/json'})
         resp = conn.getresponse()

@@ -25,8 +25,8 @@ from nova_zvm.simulator.zvm import guestcmd
 from nova_zvm.simulator.zvm import guestos
 from nova_zvm.simulator.zvm import programs
 from nova_zvm.simulator.zvm import spool
-from nova_zvm.tests.unit.simulator.model import base as model_base
 from nova_zvm.tests.unit.simulator.zvm import base
+from nova_zvm.tests.unit.simulator.zvm import drives
 from nova_zvm.tests.unit.simulator.zvm import guests
 
 IUCV = '/opt/zthin/bin/IUCV/iucvclnt'
@@ -41,8 +41,8 @@ class GuestOSTest(oslo_base.BaseTestCase):
         guests.define_guest(self.zvm, 'G1')
 
     def drive(self, name='cfgdrive.iso', **kwargs):
-        path = model_base.build_config_drive(os.path.join(self.tmp, name),
-                                             **kwargs)
+        path = drives.build_config_drive(os.path.join(self.tmp, name),
+                                         **kwargs)
         with open(path, 'rb') as f:
             return f.read()
 
@@ -59,7 +59,7 @@ class GuestOSTest(oslo_base.BaseTestCase):
     def test_config_drive_named_cfgdrive_iso_is_seen(self):
         guests.install_os(self.zvm, 'G1')
         guests.put_reader(self.zvm.state, 'G1', 'cfgdrive', 'iso',
-                          self.drive(network_data=model_base.NETWORK_DATA))
+                          self.drive(network_data=drives.NETWORK_DATA))
         self.start()
         seen = self.guest()['seen']
         self.assertEqual('web-1', seen['hostname'])
@@ -300,9 +300,9 @@ class DeployAndBootTest(base.ConnectorTestCase):
         image = os.path.join(self.state_dir, 'img.img')
         images.write_image(image, 'ECKD', 1000,
                            guests.UBUNTU22 + b'rootfs\n' * 100)
-        drive = model_base.build_config_drive(
+        drive = drives.build_config_drive(
             os.path.join(self.state_dir, 'cfgdrive.iso'))
-        other = model_base.build_config_drive(
+        other = drives.build_config_drive(
             os.path.join(self.state_dir, 'config.iso'))
         net = {'ip_addr': '192.168.10.5', 'cidr': '192.168.10.0/24',
                'gateway_addr': '192.168.10.1', 'nic_vdev': '1000'}

@@ -16,11 +16,23 @@ import shutil
 import subprocess
 import sys
 
-from nova_zvm.simulator.model import configdrive
-from nova_zvm.tests.unit.simulator.model import base
+import fixtures
+import testtools
+
+from nova_zvm.simulator.zvm import configdrive
+from nova_zvm.tests.unit.simulator.zvm import drives
 
 
-class ReadTestCase(base.ModelTestCase):
+class ReadTestCase(testtools.TestCase):
+
+    def setUp(self):
+        super(ReadTestCase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def config_drive(self, name='cfgdrive.iso', **kwargs):
+        kwargs.setdefault('network_data', drives.NETWORK_DATA)
+        return drives.build_config_drive(os.path.join(self.tmp, name),
+                                         **kwargs)
 
     def test_summary(self):
         drive = configdrive.read(self.config_drive())
@@ -47,7 +59,7 @@ class ReadTestCase(base.ModelTestCase):
         self.assertRaises(configdrive.ConfigDriveError, configdrive.read,
                           os.path.join(self.tmp, 'missing.iso'))
         no_meta = os.path.join(self.tmp, 'nometa.iso')
-        base.build_config_drive(no_meta, raw_meta=b'[1, 2]')
+        drives.build_config_drive(no_meta, raw_meta=b'[1, 2]')
         err = self.assertRaises(configdrive.ConfigDriveError,
                                 configdrive.read, no_meta)
         self.assertIn('not a JSON object', str(err))
@@ -62,10 +74,10 @@ class ReadTestCase(base.ModelTestCase):
         os.makedirs(os.path.join(tree, 'openstack', 'content'))
         with open(os.path.join(tree, 'openstack', 'latest',
                                'meta_data.json'), 'w') as f:
-            json.dump(base.META_DATA, f)
+            json.dump(drives.META_DATA, f)
         with open(os.path.join(tree, 'openstack', 'latest',
                                'network_data.json'), 'w') as f:
-            json.dump(base.NETWORK_DATA, f)
+            json.dump(drives.NETWORK_DATA, f)
         with open(os.path.join(tree, 'openstack', 'content', '0000'),
                   'w') as f:
             f.write('motd')

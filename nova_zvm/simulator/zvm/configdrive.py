@@ -14,11 +14,11 @@
 
 On real z/VM the transport file is punched to the guest's reader and read at
 first boot (zvmguestconfigure, then cloud-init as a ``config-2`` drive). The
-model reads it at deploy time with pycdlib and keeps a summary of what the
-guest will apply: hostname, uuid, network configuration, public keys,
-injected files (path, size and digest, never the content), whether there is
-user data and whether an admin password was set (a boolean only: the
-password itself is never kept or logged).
+fake guest OS (guestos.py) reads it at first IPL with pycdlib and keeps a
+summary of what the guest applies: hostname, uuid, network configuration,
+public keys, injected files (path, size and digest, never the content),
+whether there is user data and whether an admin password was set (a
+boolean only: the password itself is never kept or logged).
 """
 
 import hashlib
@@ -34,7 +34,7 @@ META_DATA = '/openstack/latest/meta_data.json'
 NETWORK_DATA = '/openstack/latest/network_data.json'
 USER_DATA = '/openstack/latest/user_data'
 VENDOR_DATA = '/openstack/latest/vendor_data.json'
-#: Nova refuses config drives above 64 MB; so does the model.
+#: Nova refuses config drives above 64 MB; so does the fake guest.
 MAX_SIZE = 64 * 1024 * 1024
 #: JSON documents read into memory are bounded.
 MAX_JSON = 4 * 1024 * 1024
