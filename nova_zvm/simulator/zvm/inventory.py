@@ -19,6 +19,16 @@ the connector's images, the disk pool's use and the FCP devices'
 reservations. Also what an operator does behind the connector's back:
 delete a guest with DirMaint, FORCE it off.
 
+The members of an SSI cluster share one user directory (and the DASD), so
+the directory alone does not say which member a guest belongs to. A
+member's ``guests`` are those its connector manages (in its database) and
+those logged on to it; a guest logged on to another member, or logged off
+and unknown to this member's connector, is another member's business.
+``directory`` lists every entry of the (shared) user directory with the
+member it is logged on to: a guest left there after its instance is gone
+shows on every member, whichever connector forgot it. On a system that is
+no SSI member every directory entry is one of its ``guests``.
+
 It reads the connector's state through the connector's own database
 classes, never by re-deriving it.
 """
@@ -26,8 +36,11 @@ classes, never by re-deriving it.
 import hashlib
 import os
 
+from nova_zvm.simulator import images as sim_images
+from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import disktools
+from nova_zvm.simulator.zvm import guestos
 
 EMPTY_DIGEST = hashlib.sha256(b'').hexdigest()
 
@@ -47,6 +60,20 @@ def _digest(path):
     with open(path, 'rb') as f:
         for chunk in iter(lambda: f.read(1024 * 1024), b''):
             h.update(chunk)
+    return h.hexdigest()
+
+
+def payload_digest(path):
+    """Digest of the disk content deploying an image file writes (its
+    payload, as zthin's unpackdiskimage copies it): comparable with a
+    minidisk's ``digest``. None when the file is missing or unreadable.
+    """
+    h = hashlib.sha256()
+    try:
+        for chunk in sim_images.read_payload(path):
+            h.update(chunk)
+    except OSError:
+        return None
     return h.hexdigest()
 
 
@@ -90,9 +117,22 @@ class Inventory(object):
         return [row[1].upper()
                 for row in self._db().GuestDbOperator().get_guest_list()]
 
+    def _user(self, userid):
+        """The user's record, once z/VM has caught up with time.
+
+        A guest's Linux re-IPLs by itself some time after ``shutdown -r``
+        (guestos.halt); the fake z/VM settles that lazily, so a reboot
+        whose time has come is finished before the record is read.
+        """
+        record = self.state.user(userid)
+        if record and (record.get('guest') or {}).get('reboot_pending'):
+            guestos.settle(self.connector.zvm, userid)
+            record = self.state.user(userid)
+        return record
+
     def guest_record(self, userid):
         userid = userid.upper()
-        record = self.state.user(userid)
+        record = self._user(userid)
         in_db = userid in self.connector_guests()
         if (record is None or directory.is_profile(record)) and not in_db:
             raise KeyError('guest %s not found' % userid)
@@ -115,14 +155,11 @@ class Inventory(object):
         g['config_drive'] = guest.get('seen')
         g['reader'] = [dict(f) for f in record.get('reader', [])]
         g['volumes'] = list(guest.get('volumes', []))
-        cpus = 0
         for line in record['lines']:
             words = line.split()
             key = words[0].upper()
             if key == 'USER':
                 g['memory_mb'] = _memory_mb(words[3])
-            elif key == 'CPU' or words[:3] == ['COMMAND', 'DEFINE', 'CPU']:
-                cpus += 1
             elif key == 'MDISK':
                 vdev = words[1].upper()
                 dtype = words[2]
@@ -143,7 +180,9 @@ class Inventory(object):
                 g['ipl'] = words[1]
             elif key == 'LOADDEV':
                 g['loaddev'][words[1].upper()] = words[2]
-        g['vcpus'] = cpus
+        # The CPUs it gets at its next logon: CPU and COMMAND DEFINE CPU
+        # statements of one address define one CPU.
+        g['vcpus'] = len(definition.logon_cpus(record))
         return g
 
     def directory_guests(self):
@@ -151,11 +190,25 @@ class Inventory(object):
         return [u for u in self.state.userids()
                 if not directory.is_profile(self.state.user(u))]
 
+    def _is_ours(self, record, in_db):
+        """Whether a directory entry is one of this system's guests."""
+        if in_db or not self.state.ssi_name:
+            return True
+        # In an SSI cluster: logged on here. A guest logged on elsewhere,
+        # or logged off and unknown to this connector, may be another
+        # member's (its connector's database is not this one).
+        return record.get('logged_on') == self.state.system
+
     def inventory(self):
         in_db = set(self.connector_guests())
         guests = {}
+        users = {}
         for userid in sorted(set(self.directory_guests()) | in_db):
-            record = self.state.user(userid)
+            record = self._user(userid)
+            if record is not None:
+                users[userid] = record.get('logged_on')
+                if not self._is_ours(record, userid in in_db):
+                    continue
             g = self._describe(userid, record, userid in in_db)
             g['disks'] = [g['disks'][k] for k in sorted(g['disks'])]
             g['nics'] = [g['nics'][k] for k in sorted(g['nics'])]
@@ -165,7 +218,8 @@ class Inventory(object):
                 'ssi': ({'name': self.state.ssi_name,
                          'member': self.state.system}
                         if self.state.ssi_name else None),
-                'guests': guests, 'images': self._images(),
+                'guests': guests, 'directory': users,
+                'images': self._images(),
                 'disk_pool': self._pool(), 'fcp': self._fcp(),
                 'vswitches': self._vswitches()}
 
@@ -177,8 +231,23 @@ class Inventory(object):
                 'disk_size_units': row['disk_size_units'],
                 'md5sum': row['md5sum'],
                 'size_bytes': row['image_size_in_bytes'],
-                'disk_type': row.get('type')}
+                'disk_type': row.get('type'),
+                'payload_digest': payload_digest(self._image_file(row))}
         return images
+
+    @staticmethod
+    def _image_file(row):
+        """The file guest_deploy unpacks, where zvmsdk keeps it
+        (smtclient.guest_deploy: repository/netboot/<distro>/<name>/<root
+        vdev>).
+        """
+        from zvmsdk import config
+        from zvmsdk import constants
+        conf = config.CONF
+        return os.path.join(conf.image.sdk_image_repository,
+                            constants.IMAGE_TYPE['DEPLOY'],
+                            row['imageosdistro'], row['imagename'],
+                            conf.zvm.user_root_vdev)
 
     def _pool(self):
         pools = self.state.pools()

@@ -335,6 +335,8 @@ class ZVMFunctionalTestCase(compat.HarnessMixin,
     def check_no_leaks(self):
         """No guest, NIC, disk-pool usage or temporary file left behind."""
         problems = []
+        listed = set()
+        users = set()
         for host, admin in self.admins.items():
             if not self.simulators[host].running():
                 continue
@@ -343,6 +345,11 @@ class ZVMFunctionalTestCase(compat.HarnessMixin,
             if guests:
                 problems.append('%s: guests left: %s' %
                                 (host, sorted(guests)))
+            # SSI members share the directory: a guest that no member's
+            # connector manages and that runs nowhere is in no member's
+            # 'guests', only in the directory.
+            listed.update(guests)
+            users.update(inv.get('directory') or ())
             used = inv.get('disk_pool', {}).get('used', 0)
             if used:
                 problems.append('%s: disk pool still has %s in use' %
@@ -352,6 +359,9 @@ class ZVMFunctionalTestCase(compat.HarnessMixin,
             if held:
                 problems.append('%s: FCP devices still reserved or '
                                 'connected: %s' % (host, held))
+        if users - listed:
+            problems.append('left in the user directory: %s' %
+                            sorted(users - listed))
         if os.path.isdir(self.image_tmp):
             left = sorted(os.listdir(self.image_tmp))
             if left:

@@ -73,15 +73,23 @@ class LiveMigrationTestCase(LiveMigrationTestBase):
         self._wait_for_migration_status(server, ['completed'])
         server = self._wait_for_state_change(server, 'ACTIVE')
         self.assertEqual('compute2', server['OS-EXT-SRV-ATTR:host'])
+        userid = self.userid(server)
         moved = self.guest(server, 'compute2')
+        # Logged on to the destination member, its disk unchanged.
         self.assertEqual('on', moved['power_state'])
+        self.assertEqual('COMPUTE2', moved['location'])
         self.assertEqual(digest, base.root_digest(moved))
         self.assertEqual(1, len(moved['nics']))
         # The connectors' records followed the guest.
+        self.assertTrue(moved['in_connector'])
         self.assertTrue(self.known_to_connector(server, 'compute2'))
         self.assertFalse(self.known_to_connector(server, 'compute1'))
-        self.assertNotIn(self.userid(server),
-                         self.admin('compute1').inventory()['guests'])
+        source = self.admin('compute1').inventory()
+        self.assertNotIn(userid, source['guests'])
+        # One directory entry, shared by the members.
+        self.assertEqual({userid: 'COMPUTE2'}, source['directory'])
+        self.assertEqual(source['directory'],
+                         self.admin('compute2').inventory()['directory'])
         # The server lives on at its new host.
         self._reboot_server(server, hard=True)
         self._delete_server(server)

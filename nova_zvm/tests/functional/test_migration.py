@@ -233,6 +233,37 @@ class SameHostResizeTestCase(MigrationTestBase):
         self.assertEqual('on', after['power_state'])
         self._delete_server(server)
 
+    def test_fewer_vcpus_than_defined_are_refused_before_anything_changes(
+            self):
+        # The guest is defined with two COMMAND DEFINE CPU statements, which
+        # the connector's guest_resize_cpus does not remove.
+        server = self.boot_on('compute1', flavor=self.large)
+        before = self.guest(server)
+        self.assertEqual(2, before['vcpus'])
+        one_cpu = self._create_flavor(name='zvm.large1', memory_mb=1024,
+                                      vcpu=1, disk=2, ephemeral=0)
+        self.api.post_server_action(server['id'],
+                                    {'resize': {'flavorRef': one_cpu}})
+        server = self.assert_refused(server, 'COMMAND DEFINE CPU')
+        after = self.guest(server)
+        self.assertEqual(2, after['vcpus'])
+        self.assertEqual(before['boots'], after['boots'])
+        self.assertEqual('on', after['power_state'])
+        self.assertEqual('zvm.large', server['flavor']['original_name'])
+        self._delete_server(server)
+
+    def test_vcpus_added_by_a_resize_can_be_removed(self):
+        server = self.boot_on('compute1')
+        server = self.confirm(self.resize(server, self.large))
+        self.assertEqual(2, self.guest(server)['vcpus'])
+        one_cpu = self._create_flavor(name='zvm.large1', memory_mb=1024,
+                                      vcpu=1, disk=2, ephemeral=0)
+        server = self.confirm(self.resize(server, one_cpu))
+        guest = self.guest(server)
+        self.assertEqual(1, guest['vcpus'])
+        self.assertEqual('on', guest['power_state'])
+        self._delete_server(server)
+
     def test_smaller_ephemeral_disk_is_refused_before_anything_changes(self):
         # Nova's API refuses a smaller root disk itself; a smaller ephemeral
         # disk reaches the driver, which refuses before touching the guest.

@@ -71,6 +71,8 @@ Refused before anything is touched (``InstanceFaultRollback`` around a
 ``ResizeError``: Nova keeps the server as it was, with a fault saying why):
 a smaller root disk or smaller ephemeral disks, servers booted from a volume
 or with volumes attached, a memory size the z/VM directory cannot express,
+on the same host fewer vCPUs than ``guest_resize_cpus`` can really set
+(the guest's ``COMMAND DEFINE CPU`` statements stay: :mod:`cpus`),
 ephemeral disks that would be recreated without ``recreate_ephemeral_disks``,
 a destination that cannot be reached over ssh when the file must be copied.
 
@@ -114,6 +116,7 @@ from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
+from nova_zvm.virt.zvm import cpus
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
@@ -310,7 +313,18 @@ class MigrationOps(object):
         if not plan.same_host:
             # The one check that asks the connector (read-only), last.
             self._check_not_an_ssi_member(migration)
+        elif flavor.vcpus < old.vcpus:
+            # Read-only too. Growing always takes effect (cpus.py).
+            self._check_cpus_can_shrink(instance, flavor.vcpus)
         return plan
+
+    def _check_cpus_can_shrink(self, instance, vcpus):
+        """Refuse fewer CPUs than guest_resize_cpus can really set."""
+        userid = names.userid(instance)
+        info = self._client.call('guest_get_definition_info', userid) or {}
+        reason = cpus.resize_refusal(info.get('user_direct'), userid, vcpus)
+        if reason:
+            raise _refusal(reason)
 
     def _check_not_an_ssi_member(self, migration):
         """Refuse a move to another member of this host's SSI cluster.
