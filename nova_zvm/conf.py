@@ -139,7 +139,10 @@ Disk pool from which the guests' minidisks are allocated, in the form
 Unset, the connector's own default disk pool is used. A compute node deploys
 images of one disk type only: the pool's type must match the disk type of the
 images it boots. The pool's size is what the node reports to placement as
-``DISK_GB``.
+``DISK_GB``. A minidisk lives on one volume of the pool: a root, ephemeral or
+swap disk larger than the pool's largest volume is refused before anything
+is created, and ``DISK_GB`` ``max_unit`` is ``[DEFAULT]
+max_local_block_devices`` times that volume's size (in GB, rounded down).
 
 The format is checked when nova-compute starts; that the connector has the
 pool, and that its volumes are of the declared type, when the connector

@@ -40,6 +40,9 @@ POST     /_simulator/guests/<userid>/vanish    model.vanish_guest(userid);
                                                body ``{"keep_db": false}``
                                                removes the DB row too
 POST     /_simulator/guests/<userid>/power_off model.power_off_behind()
+POST     /_simulator/guests/<userid>/          model.set_ignores_shutdown();
+         ignore_shutdown                       body ``{"ignore": false}``
+                                               undoes it (zvm backend)
 =======  ====================================  ===========================
 """
 
@@ -214,7 +217,7 @@ class AdminApp(object):
     def _guests(self, method, rest, environ):
         if not rest or len(rest) > 2:
             raise AdminError(404, 'use /_simulator/guests/<userid>[/vanish'
-                             '|/power_off]')
+                             '|/power_off|/ignore_shutdown]')
         userid = rest[0].upper()
         model = self.sim.model
         if len(rest) == 1:
@@ -231,6 +234,12 @@ class AdminApp(object):
                                  bool(body.get('keep_db', True)))
         elif rest[1] == 'power_off':
             result = _model_call(model.power_off_behind, userid)
+        elif rest[1] == 'ignore_shutdown':
+            if not hasattr(model, 'set_ignores_shutdown'):
+                raise AdminError(404, 'this backend has no guest OS to '
+                                 'ignore a shutdown')
+            result = _model_call(model.set_ignores_shutdown, userid,
+                                 bool(body.get('ignore', True)))
         else:
             raise AdminError(404, 'unknown guest action %s' % rest[1])
         return 200, {'userid': userid, 'action': rest[1],

@@ -283,3 +283,8 @@ class SimulatorAdmin(object):
 
     def power_off(self, userid):
         return self.request('POST', 'guests/%s/power_off' % userid)
+
+    def ignore_shutdown(self, userid, ignore=True):
+        """The guest's OS ignores shutdown signals (zvm backend)."""
+        return self.request('POST', 'guests/%s/ignore_shutdown' % userid,
+                            {'ignore': ignore})

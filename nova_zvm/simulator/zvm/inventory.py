@@ -309,6 +309,18 @@ class Inventory(object):
             record['logged_on'] = None
             record['paused'] = False
 
+    def set_ignores_shutdown(self, userid, ignore=True):
+        """Make the guest's OS ignore CP's shutdown signal (or not).
+
+        As a Linux whose shutdown an inhibitor holds: a soft stop times
+        out and only a hard stop (logoff) ends the guest.
+        """
+        with self.state.update_user(userid) as record:
+            if record is None:
+                raise KeyError('guest %s not found' % userid)
+            record.setdefault('guest', {})['ignores_shutdown'] = bool(ignore)
+        return bool(ignore)
+
     def preload_guests(self, n, prefix='SIM'):
         """N stopped guests, in the directory and the connector's DB."""
         db = self._db().GuestDbOperator()

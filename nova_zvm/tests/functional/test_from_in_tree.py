@@ -19,7 +19,12 @@ guests, same node, same options.
 
 import os
 
+import fixtures
+import urllib3
+
 from nova_zvm.tests.functional import base
+from nova_zvm.tests.functional import test_bad_config
+from nova_zvm.tests.functional import test_connector
 
 IN_TREE = 'zvm.ZVMDriver'
 
@@ -50,6 +55,8 @@ class FromInTreeDriverTestCase(base.ZVMFunctionalTestCase):
         self.assertEqual('on', self.guest(old)['power_state'])
         node = old['OS-EXT-SRV-ATTR:hypervisor_hostname']
 
+        # force_config_drive, needed by the in-tree driver, is not needed.
+        self.flags(force_config_drive=False)
         compute = self._restart_with(base.COMPUTE_DRIVER)
         self.assertEqual('nova_zvm.virt.zvm.driver',
                          type(compute.manager.driver).__module__)
@@ -59,6 +66,18 @@ class FromInTreeDriverTestCase(base.ZVMFunctionalTestCase):
         # The driver knows the old server as one of this host's instances.
         self.assertEqual([old['id']],
                          compute.manager.driver.list_instance_uuids())
+
+        # The image the in-tree driver imported is used as it is, and the
+        # same image boots with this driver's config drive.
+        same_image = self.boot(image_id, name='same-image')
+        self.assertEqual(1, self.admin().counters()['api_calls'][
+            'image_import'])
+        self.assertEqual(base.root_digest(self.guest(old)),
+                         base.root_digest(self.guest(same_image)))
+        seen = self.guest(same_image)['config_drive']
+        self.assertEqual('config-2', seen['label'])
+        self.assertEqual('same-image', seen['name'])
+        self._delete_server(same_image)
 
         server = self._stop_server(server)
         self.assertEqual('off', self.guest(server)['power_state'])
@@ -71,3 +90,43 @@ class FromInTreeDriverTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(copy)
         self._delete_server(server)
         self.glance.delete(None, image['id'])
+
+    def test_rolling_back_to_the_in_tree_driver(self):
+        # Servers this driver booted are managed by the in-tree driver
+        # again after compute_driver is set back.
+        server = self.boot(name='rollback-1')
+        os.makedirs(self.image_tmp, exist_ok=True)
+        self._restart_with(IN_TREE)
+        server = self._stop_server(server)
+        self.assertEqual('off', self.guest(server)['power_state'])
+        server = self._start_server(server)
+        self.assertEqual('on', self.guest(server)['power_state'])
+        self._reboot_server(server, hard=True)
+        self._delete_server(server)
+        self.assertEqual({}, self.admin().inventory()['guests'])
+
+
+class UnsetCaFileTestCase(test_bad_config.ConfigErrorMixin,
+                          base.ZVMFunctionalTestCase):
+    """An https connector and no [zvm] ca_file.
+
+    The in-tree driver then does not verify the connector's certificate
+    at all; this driver verifies it against the system's CA certificates,
+    and says which option to set when it does not verify.
+    """
+
+    COMPUTE_HOSTS = ()
+
+    def test_certificate_is_verified_and_the_option_named(self):
+        cert_dir = self.useFixture(fixtures.TempDir()).path
+        cert, key = test_connector.make_self_signed(cert_dir)
+        # Real TLS for the connector, not Nova's wsgi-intercept.
+        self.useFixture(fixtures.MonkeyPatch(
+            'urllib3.connectionpool.HTTPSConnectionPool.ConnectionCls',
+            urllib3.connection.HTTPSConnection))
+        self.start_simulator('compute1', cert=cert, key=key)
+        self.flags(ca_file=None, group='zvm')
+        test_bad_config.start_unready_compute(self)
+        self.assert_told_once('[zvm] ca_file',
+                              "the system's CA certificates")
+        self.assert_no_valid_host()

@@ -125,7 +125,8 @@ class ZVMDriver(driver.ComputeDriver):
         self._volume = volume.VolumeOps(self._client)
         self._guest = guest.GuestOps(self._client, self._image,
                                      self._network, virtapi,
-                                     volume_ops=self._volume)
+                                     volume_ops=self._volume,
+                                     pool_volumes=self._host.pool_volumes)
         self._live_migration = live_migration.LiveMigrationOps(
             self._client, self._host, self._volume)
         self._migration = migration.MigrationOps(self._client, self._guest,

@@ -119,8 +119,11 @@ def instance_os_distro(instance):
 class GuestOps(object):
 
     def __init__(self, client, image_ops, network_ops, virtapi,
-                 volume_ops=None):
+                 volume_ops=None, pool_volumes=None):
         self._client = client
+        # The disk pool's volumes (diskfit.PoolVolumes): every minidisk
+        # must fit on one of them.
+        self._pool_volumes = pool_volumes
         self._image = image_ops
         self._network = network_ops
         self._virtapi = virtapi
@@ -240,6 +243,26 @@ class GuestOps(object):
             opts['max_mem'] = CONF.zvm.guest_max_memory
         return opts
 
+    def disk_fit_reason(self, disks):
+        """Why one of disks cannot be made on this host's pool, or None.
+
+        No connector call: the pool's volumes are read at each resource
+        update (diskfit.py).
+        """
+        if self._pool_volumes is None:
+            return None
+        return self._pool_volumes.check(disks)
+
+    def check_disks_fit(self, instance, disks):
+        """Refuse disks no volume of the pool can hold.
+
+        :raises: BuildAbortException naming the disk and the sizes
+        """
+        reason = self.disk_fit_reason(disks)
+        if reason:
+            raise exception.BuildAbortException(instance_uuid=instance.uuid,
+                                                reason=reason)
+
     def disk_list(self, instance, image_name, block_device_info):
         """The guest's minidisks: root, one per ephemeral, then swap.
 
@@ -250,6 +273,12 @@ class GuestOps(object):
         disks = []
         if image_name is not None:
             disks.append(self._root_disk(instance, image_name))
+        return disks + self._extra_disks(block_device_info)
+
+    @staticmethod
+    def _extra_disks(block_device_info):
+        """The ephemeral disks, then the swap disk."""
+        disks = []
         for eph in virt_driver.block_device_info_get_ephemerals(
                 block_device_info):
             fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
@@ -313,11 +342,19 @@ class GuestOps(object):
                admin_password, network_info, block_device_info, power_on,
                userid, os_distro, volumes):
         image_name = None
+        # Disks no volume can hold are refused before the image import;
+        # a root disk of the image's size once it is known.
+        sized = [minidisk('%dg' % instance.flavor.root_gb,
+                          is_boot_disk=True)] if (
+            instance.flavor.root_gb and not volumes.boot) else []
+        self.check_disks_fit(instance, sized + self._extra_disks(
+            block_device_info))
         if not volumes.boot:
             image_name = self._image.ensure_image(
                 context, image_meta, trusted_certs=instance.trusted_certs,
                 root_gb=instance.flavor.root_gb)
         disks = self.disk_list(instance, image_name, block_device_info)
+        self.check_disks_fit(instance, disks)
         # Every z/VM guest gets one (see configdrive): say so in Nova.
         instance.config_drive = True
         with configdrive.transport_file(context, instance, injected_files,

@@ -18,7 +18,9 @@ driver allocates from): Nova's resource tracker calls
 ``get_available_resource`` and then ``update_provider_tree`` in the same
 update, and the second reuses what the first fetched. The first successful
 fetch of a service also checks the pool's type (two queries, see
-:mod:`health`).
+:mod:`health`). ``update_provider_tree`` also reads the pool's volumes
+(one ``host_get_diskpool_volumes``, see :mod:`diskfit`): ``DISK_GB``
+``max_unit`` promises no disk that no volume can hold.
 
 A configuration problem the connector reveals (an unknown disk pool, one of
 the wrong type, a certificate or admin token it refuses) keeps the node
@@ -38,6 +40,7 @@ from nova import exception
 from nova.objects import fields as obj_fields
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import diskfit
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import health
 
@@ -66,6 +69,9 @@ class HostOps(object):
         # The last host data fetched, for resource updates during a
         # configuration problem (the service is disabled meanwhile).
         self._last_good = None
+        # The disk pool's volumes (diskfit.py), read at each resource
+        # update; spawn and resize check their disks against them.
+        self.pool_volumes = diskfit.PoolVolumes(client)
 
     def host_info(self, max_age=0.0):
         """Host data, fetched again when older than max_age seconds."""
@@ -177,6 +183,7 @@ class HostOps(object):
     def update_provider_tree(self, provider_tree, nodename, ratios,
                              reserved_disk_gb):
         info = self._resource_info(max_age=HOST_INFO_MAX_AGE)
+        self.pool_volumes.refresh()
         totals = {orc.VCPU: (info.get('vcpus', 0), CONF.reserved_host_cpus),
                   orc.MEMORY_MB: (info.get('memory_mb', 0),
                                   CONF.reserved_host_memory_mb),
@@ -198,8 +205,12 @@ class HostOps(object):
                     inventory[rc] = dict(current[rc], total=kept,
                                          max_unit=kept, reserved=kept)
                 continue
+            max_unit = total
+            if rc == orc.DISK_GB:
+                # A server's disks each live on one volume (diskfit.py).
+                max_unit = self.pool_volumes.max_unit(total)
             inventory[rc] = {'total': total, 'min_unit': 1,
-                             'max_unit': total, 'step_size': 1,
+                             'max_unit': max_unit, 'step_size': 1,
                              'allocation_ratio': ratios[rc],
                              'reserved': reserved}
         provider_tree.update_inventory(nodename, inventory)

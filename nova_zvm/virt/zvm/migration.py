@@ -192,6 +192,17 @@ def ephemeral_layout(old_flavor, new_flavor, block_device_info):
     return now, [dict(eph) for eph in now]
 
 
+def _new_disks(plan):
+    """The minidisks a same-host resize makes (guest_create entries)."""
+    disks = []
+    if plan.root_grows:
+        disks.append({'size': '%dg' % plan.new.root_gb, 'is_boot_disk': True})
+    if plan.eph_now != plan.eph_new:
+        disks.extend({'size': '%dg' % eph['size'], 'format': eph['format']}
+                     for eph in plan.eph_new)
+    return disks
+
+
 def _refusal(reason):
     """What Nova takes for "refused, the server is unchanged"."""
     return exception.InstanceFaultRollback(
@@ -302,6 +313,11 @@ class MigrationOps(object):
             raise _refusal(_("the migration record of the server cannot be "
                              "found"))
         plan = _Plan(migration, old, flavor, root_grows, eph_now, eph_new)
+        if plan.same_host:
+            # Disks this host makes must each fit on one volume (diskfit).
+            reason = self._guest.disk_fit_reason(_new_disks(plan))
+            if reason:
+                raise _refusal(reason)
         recreated = bool(eph_now) and (not plan.same_host or
                                        eph_now != eph_new)
         if recreated and not CONF.zvm.recreate_ephemeral_disks:
@@ -656,6 +672,16 @@ class MigrationOps(object):
             'migration', instance,
             _('this compute host (destination), z/VM guest %s') % userid)
         try:
+            # Disks no volume of this host's pool can hold (diskfit), before
+            # anything is created here.
+            sized = [guest.minidisk('%dg' % info['root_gb'],
+                                    is_boot_disk=True)] if info.get(
+                'root_gb') else []
+            reason = self._guest.disk_fit_reason(sized + [
+                guest.minidisk('%dg' % eph['size'], format=eph['format'])
+                for eph in info.get('ephemerals') or []])
+            if reason:
+                raise exception.ResizeError(reason=reason)
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._delete_image, name)
             self._import(name, path, os_distro, info.get('md5sum'))

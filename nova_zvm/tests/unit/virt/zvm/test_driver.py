@@ -329,7 +329,9 @@ class DriverDelegationTestCase(DriverTestBase):
         tree = mock.Mock()
         tree.data.return_value.inventory = {}
         self.driver.update_provider_tree(tree, 'ZVMHOST1')
-        self.assertEqual(['host_get_info'], self.client.api_names())
+        # Plus the disk pool's volume list (diskfit.py).
+        self.assertEqual(['host_get_info', 'host_get_diskpool_volumes'],
+                         self.client.api_names())
         inventory = tree.update_inventory.call_args[0][1]
         self.assertEqual(16, inventory['VCPU']['total'])
 

@@ -24,6 +24,7 @@ from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
+from nova_zvm.virt.zvm import diskfit
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
@@ -403,6 +404,56 @@ class SpawnTestCase(GuestTestBase):
                                 network_info=vifs)
         self.assertIn('IPv4', str(err))
         self.assertEqual([], self.client.calls)
+
+    def _small_volumes(self):
+        """Three 3390-03 volumes: 2.2 GB each, so at most 2 GB disks."""
+        self.client.answers.update(
+            host_get_diskpool_volumes={'diskpool_volumes': 'V1 V2 V3'},
+            host_get_volume_info={'volume_type': '3390-03',
+                                  'volume_size': '3339'})
+        pool = diskfit.PoolVolumes(self.client)
+        pool.refresh()
+        self.ops._pool_volumes = pool
+        del self.client.calls[:]
+
+    def test_root_larger_than_any_volume_refused_before_any_call(self):
+        self._small_volumes()
+        self.instance.flavor.root_gb = 3
+        err = self.assertRaises(exception.BuildAbortException, self._spawn)
+        self.assertIn('Root disk of 3 GB (4370 cylinders) does not fit on '
+                      'one volume', str(err))
+        self.assertIn('V1 (3390-03), holds 2.2 GB (3338 cylinders)',
+                      str(err))
+        # Not even the image was looked up.
+        self.assertEqual([], self.client.calls)
+        self._assert_no_files()
+
+    def test_swap_larger_than_any_volume_refused_before_any_call(self):
+        self._small_volumes()
+        self.instance.flavor.root_gb = 2
+        err = self.assertRaises(
+            exception.BuildAbortException, self._spawn,
+            bdi={'swap': {'swap_size': 3072, 'device_name': '/dev/sdb'}})
+        self.assertIn('Swap disk of 3072 MB', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_image_sized_root_checked_before_guest_create(self):
+        self._small_volumes()
+        self.instance.flavor.root_gb = 0
+        self.client.answers['image_query'] = [{
+            'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2',
+            'disk_size_units': '3400:CYL', 'last_access_time': 1.0}]
+        err = self.assertRaises(exception.BuildAbortException, self._spawn)
+        self.assertIn('Root disk of 3400 cylinders', str(err))
+        self.assertEqual(['image_query'], self.client.api_names())
+        self._assert_no_files()
+
+    def test_disks_spread_over_volumes_are_created(self):
+        self._small_volumes()
+        self.instance.flavor.root_gb = 2
+        self._spawn(bdi={'ephemerals': [{'size': 2, 'guest_format': 'ext3'}],
+                         'swap': {'swap_size': 1024}})
+        self.assertIn('guest_create', self.client.api_names())
 
     def test_rhcos_refused_before_any_call(self):
         self.image_meta.properties.os_distro = 'rhcos4.12'

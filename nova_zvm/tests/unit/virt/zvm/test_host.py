@@ -79,7 +79,9 @@ class HostOpsTestCase(test.NoDBTestCase):
         # The resource tracker calls both in one update.
         self.ops.get_available_resource('ZVMHOST1')
         self.ops.update_provider_tree(self._tree(), 'ZVMHOST1', RATIOS, 0)
-        self.assertEqual(['host_get_info'], self.client.api_names())
+        # Plus the disk pool's volume list (diskfit.py).
+        self.assertEqual(['host_get_info', 'host_get_diskpool_volumes'],
+                         self.client.api_names())
 
     def test_next_update_fetches_again(self):
         self.ops.get_available_resource('ZVMHOST1')
@@ -185,3 +187,39 @@ class HostOpsTestCase(test.NoDBTestCase):
     def test_uptime_is_ipl_time(self):
         self.assertEqual('IPL at 11/01/26 08:00:00 UTC',
                          self.ops.get_host_uptime())
+
+
+class DiskMaxUnitTestCase(test.NoDBTestCase):
+    """DISK_GB promises no disk the pool's volumes cannot hold."""
+
+    def setUp(self):
+        super(DiskMaxUnitTestCase, self).setUp()
+        # Ten 3390-27 volumes: 22 GB each, 200 GB in all (host_get_info).
+        self.client = fakes.FakeClient(
+            host_get_info=dict(fakes.HOST_INFO),
+            host_get_diskpool_volumes={'diskpool_volumes': ' '.join(
+                'POO%03d' % i for i in range(1, 11))},
+            host_get_volume_info={'volume_type': '3390-27',
+                                  'volume_size': '32760'})
+        self.ops = host.HostOps(self.client, node_uuid=NODE_UUID)
+
+    def _disk_inventory(self):
+        tree = provider_tree.ProviderTree()
+        tree.new_root('ZVMHOST1', 'rp-uuid')
+        self.ops.update_provider_tree(tree, 'ZVMHOST1', RATIOS, 0)
+        return tree.data('ZVMHOST1').inventory[orc.DISK_GB]
+
+    def test_max_unit_from_the_largest_volume(self):
+        disk = self._disk_inventory()
+        self.assertEqual(200, disk['total'])
+        # Three local disks (Nova's max_local_block_devices) of 22 GB.
+        self.assertEqual(66, disk['max_unit'])
+        # What spawn checks against was read by the same update.
+        self.assertEqual('POO001',
+                         self.ops.pool_volumes.largest().volser)
+
+    def test_max_unit_is_the_total_while_volumes_are_unknown(self):
+        self.client.answers['host_get_diskpool_volumes'] = (
+            fakes.unreachable('host_get_diskpool_volumes'))
+        disk = self._disk_inventory()
+        self.assertEqual(200, disk['max_unit'])

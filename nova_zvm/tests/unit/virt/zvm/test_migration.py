@@ -36,6 +36,7 @@ from oslo_serialization import jsonutils
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
 from nova_zvm.tests.unit.virt.zvm import test_transfer
+from nova_zvm.virt.zvm import diskfit
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
@@ -146,6 +147,17 @@ class MigrationTestBase(test.NoDBTestCase):
             self.assertEqual([], os.listdir(self.images))
         for _name, path, _kw in self.deployed:
             self.assertFalse(os.path.exists(path))
+
+    def small_volumes(self, ops, client):
+        """A pool of 3390-09 volumes (7 GB each) for ops' host."""
+        client.answers.update(
+            host_get_diskpool_volumes={'diskpool_volumes': 'V1 V2'},
+            host_get_volume_info={'volume_type': '3390-09',
+                                  'volume_size': '10017'})
+        pool = diskfit.PoolVolumes(client)
+        pool.refresh()
+        ops._guest._pool_volumes = pool
+        del client.calls[:]
 
     def same_host(self):
         self.migration.dest_compute = self.migration.source_compute
@@ -272,6 +284,20 @@ class RefusalTestCase(MigrationTestBase):
         self.assert_refused(make_flavor('big', ephemeral_gb=2),
                             'recreate_ephemeral_disks',
                             bdi={'ephemerals': [{'size': 1}]})
+
+    def test_root_larger_than_any_volume_on_same_host(self):
+        self.same_host()
+        self.small_volumes(self.src_ops, self.src)
+        self.assert_refused(make_flavor('big', root_gb=20),
+                            'Root disk of 20 GB (29128 cylinders) does not '
+                            'fit on one volume')
+
+    def test_ephemeral_larger_than_any_volume_on_same_host(self):
+        self.same_host()
+        self.flags(recreate_ephemeral_disks=True, group='zvm')
+        self.small_volumes(self.src_ops, self.src)
+        self.assert_refused(make_flavor('big', ephemeral_gb=8),
+                            'Ephemeral disk 0 of 8 GB')
 
     def test_no_migration_record(self):
         self.get_migration.side_effect = exception.MigrationNotFound(
@@ -784,6 +810,16 @@ class MoveTestCase(MigrationTestBase):
         self.assertRaises(exception.InstanceExists, self.finish, info)
         self.assertEqual(['image_import', 'guest_create', 'image_delete'],
                          self.dst.api_names())
+        self.assert_no_files()
+
+    def test_destination_refuses_disks_larger_than_its_volumes(self):
+        info = self.migrate(self.new_flavor)
+        self.small_volumes(self.dst_ops, self.dst)
+        err = self.assertRaises(exception.ResizeError, self.finish, info)
+        self.assertIn('Root disk of 20 GB', str(err))
+        self.assertIn('V1 (3390-09), holds 6.8 GB', str(err))
+        # Refused before the import: nothing made here; the file is gone.
+        self.assertEqual([], self.dst.calls)
         self.assert_no_files()
 
     def test_destination_refuses_a_file_outside_image_tmp_path(self):
