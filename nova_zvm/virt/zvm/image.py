@@ -18,7 +18,8 @@ Naming
     An image deployed by this driver is imported into the connector's image
     repository under its Glance image id, once, on first use; later spawns
     deploy it from there. Images with other names (imported by hand, by other
-    tools) are never changed or deleted here.
+    tools) are never changed or deleted here; the driver's own snapshot and
+    migration images, left by failed operations, are :mod:`imagecache`'s.
 
 Cost in connector requests
     * :meth:`ImageOps.ensure_image`: 1 (``image_query``) when the image is
