@@ -32,11 +32,13 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import imagecache
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
+from nova_zvm.virt.zvm import snapshot
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
 from nova_zvm.virt.zvm import volume
@@ -120,7 +122,11 @@ class ZVMDriver(driver.ComputeDriver):
         # node identity (the compute_id file in [DEFAULT] state_path).
         self._host = host.HostOps(self._client,
                                   node_uuid=node.get_local_node_uuid())
-        self._image = image.ImageOps(self._client)
+        # Images failed operations leave: removed by the cache ageing.
+        self._leftovers = imagecache.Leftovers(self._client)
+        self._image = image.ImageOps(self._client, leftovers=self._leftovers)
+        self._snapshot = snapshot.SnapshotOps(self._client, self._image,
+                                              self._leftovers)
         self._network = network.NetworkOps(self._client)
         self._volume = volume.VolumeOps(self._client)
         self._guest = guest.GuestOps(self._client, self._image,
@@ -311,7 +317,8 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def snapshot(self, context, instance, image_id, update_task_state):
-        self._image.snapshot(context, instance, image_id, update_task_state)
+        self._snapshot.snapshot(context, instance, image_id,
+                                update_task_state)
 
     @zvm_exc.translate
     def cache_image(self, context, image_id):

@@ -41,6 +41,8 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import unanswered
+from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm import volume
 
 LOG = logging.getLogger(__name__)
@@ -313,20 +315,34 @@ class GuestOps(object):
                                                 reason=reason)
         started = time.monotonic()
         self._not_created.add(instance.uuid)
+        # Each step that changes something records its undo (undo.py): a
+        # failure undoes them newest first; an undo that fails stops the
+        # rollback, and the fault names what is left and where.
+        steps = zvm_undo.UndoStack(
+            'spawn', instance,
+            _('z/VM guest %s of this compute host') % userid)
         # -- volumes hook (volume.py) ----------------------------------------
         # Every connection is checked before any call. A guest booted from a
         # volume has no image to deploy and no root minidisk; the connector's
         # volume records and FCP reservations are undone if the spawn fails.
         volumes = self._spawn_volumes(instance, userid, os_distro,
                                       block_device_info)
+        steps.push('release the connector\'s volume records and FCP '
+                   'device reservations', volumes.release)
+        # -- end of volumes hook ---------------------------------------------
         try:
             self._spawn(context, instance, image_meta, injected_files,
                         admin_password, network_info, block_device_info,
-                        power_on, userid, os_distro, volumes)
-        except Exception:
-            with excutils.save_and_reraise_exception():
-                volumes.release()
-        # -- end of volumes hook ---------------------------------------------
+                        power_on, userid, os_distro, volumes, steps)
+        except Exception as err:
+            with excutils.save_and_reraise_exception() as ctxt:
+                LOG.error("Spawn of guest %(uid)s failed: %(err)s; rolling "
+                          "back %(n)d step(s)", {'uid': userid, 'err': err,
+                                                 'n': len(steps)},
+                          instance=instance)
+                if not steps.rollback():
+                    ctxt.reraise = False
+            raise steps.incomplete(err) from err
         LOG.info("Spawned guest %(uid)s in %(secs).1f seconds",
                  {'uid': userid, 'secs': time.monotonic() - started},
                  instance=instance)
@@ -340,7 +356,7 @@ class GuestOps(object):
 
     def _spawn(self, context, instance, image_meta, injected_files,
                admin_password, network_info, block_device_info, power_on,
-               userid, os_distro, volumes):
+               userid, os_distro, volumes, steps):
         image_name = None
         # Disks no volume can hold are refused before the image import;
         # a root disk of the image's size once it is known.
@@ -357,19 +373,23 @@ class GuestOps(object):
         self.check_disks_fit(instance, disks)
         # Every z/VM guest gets one (see configdrive): say so in Nova.
         instance.config_drive = True
+        # The transport file is removed whatever happens (its own folder).
         with configdrive.transport_file(context, instance, injected_files,
                                         network_info, admin_password) as path:
-            created = self.create_guest(instance, userid, disks,
-                                        **volumes.create_options())
             try:
-                self._build(instance, userid, os_distro, image_name, path,
-                            created or disks, network_info, power_on,
-                            volumes)
-            except Exception:
-                with excutils.save_and_reraise_exception():
-                    LOG.error("Spawn failed; deleting guest %s", userid,
-                              instance=instance)
-                    self.delete_guest(userid, instance)
+                created = self.create_guest(instance, userid, disks,
+                                            **volumes.create_options())
+            finally:
+                # Also when guest_create failed, unless refused as a
+                # duplicate (never roll back a guest this spawn did not
+                # create): it may have defined the guest (guest_delete
+                # succeeds when it did not). Its NICs and minidisks, the
+                # deploy and the start go with it.
+                if instance.uuid not in self._not_created:
+                    steps.push('delete guest %s with its disks and NICs' %
+                               userid, self.delete_guest, userid, instance)
+            self._build(instance, userid, os_distro, image_name, path,
+                        created or disks, network_info, power_on, volumes)
 
     def _create(self, instance, userid, disks, **extra):
         options = self._create_options()
@@ -392,10 +412,43 @@ class GuestOps(object):
             if is_duplicate_guest(err):
                 # Never roll back a guest this spawn did not create.
                 raise exception.InstanceExists(name=instance.name)
-            raise
+            if not unanswered.outcome_unknown(err):
+                raise
+            # The call may have run: z/VM's directory tells.
+            created = unanswered.created_disks(self._client, userid, disks)
+            if created is None:
+                raise unanswered.unanswered(err, 'guest_create', _(
+                    "z/VM has no complete guest %s") % userid) from err
+            LOG.warning("guest_create of %(uid)s gave no answer, but z/VM "
+                        "has the guest with its minidisks: continuing",
+                        {'uid': userid}, instance=instance)
+            return created
 
     def _build(self, instance, userid, os_distro, image_name,
                transport_path, disks, network_info, power_on, volumes=None):
+        try:
+            self._deploy(userid, os_distro, image_name, transport_path)
+        except zvm_exc.ConnectorError as err:
+            if not unanswered.outcome_unknown(err):
+                raise
+            # No connector call tells what a minidisk holds: starting the
+            # guest would be a guess, so the spawn fails (rolled back).
+            raise unanswered.unanswered(err, 'guest_deploy', _(
+                "whether guest %s received its image and configuration "
+                "cannot be read from z/VM") % userid) from err
+        ephemerals = ephemeral_config(disks)
+        if ephemerals:
+            self._client.call('guest_config_minidisks', userid, ephemerals)
+        if volumes is not None:
+            # After the deploy, which empties the guest's reader: the
+            # volume scripts the connector punches run at first boot.
+            volumes.connect()
+        if network_info:
+            self.plug_and_wait(instance, userid, os_distro, network_info)
+        if power_on:
+            self._client.call('guest_start', userid)
+
+    def _deploy(self, userid, os_distro, image_name, transport_path):
         with self._image.deploy_capture_slot():
             if image_name is None:
                 # Boot from volume: the config drive only; the connector
@@ -409,17 +462,6 @@ class GuestOps(object):
                     'guest_deploy', userid, image_name,
                     transportfiles=transport_path, vdev=ROOT_VDEV,
                     **connector_files.remote_kwargs('guest_deploy'))
-        ephemerals = ephemeral_config(disks)
-        if ephemerals:
-            self._client.call('guest_config_minidisks', userid, ephemerals)
-        if volumes is not None:
-            # After the deploy, which empties the guest's reader: the
-            # volume scripts the connector punches run at first boot.
-            volumes.connect()
-        if network_info:
-            self.plug_and_wait(instance, userid, os_distro, network_info)
-        if power_on:
-            self._client.call('guest_start', userid)
 
     def plug_and_wait(self, instance, userid, os_distro, network_info):
         """Create the NICs and wait for Neutron's network-vif-plugged."""
@@ -449,6 +491,9 @@ class GuestOps(object):
             created = self._create(instance, userid, disks, **extra)
         except exception.InstanceExists:
             self._not_created.add(instance.uuid)
+            raise
+        except exception.BuildAbortException:
+            # Refused (no such directory profile): nothing was created.
             raise
         except Exception:
             # Not refused as a duplicate: whatever z/VM now has under the

@@ -18,7 +18,8 @@ Naming
     An image deployed by this driver is imported into the connector's image
     repository under its Glance image id, once, on first use; later spawns
     deploy it from there. Images with other names (imported by hand, by other
-    tools) are never changed or deleted here.
+    tools) are never changed or deleted here; the driver's own snapshot and
+    migration images, left by failed operations, are :mod:`imagecache`'s.
 
 Cost in connector requests
     * :meth:`ImageOps.ensure_image`: 1 (``image_query``) when the image is
@@ -31,14 +32,13 @@ Cost in connector requests
     * :meth:`ImageOps.root_disk_size`: 0 after :meth:`ensure_image` found
       the image in this process (the size came with ``image_query``; the
       data of a Glance image never changes), 1 otherwise.
-    * :meth:`ImageOps.snapshot`: 3 (``guest_capture``, ``image_export``,
-      ``image_delete``) plus the Glance upload. The capture holds one of the
-      ``[zvm] max_concurrent_deploy_capture`` slots
+    * Snapshots (:mod:`snapshot`) hold one of the ``[zvm]
+      max_concurrent_deploy_capture`` slots per capture
       (:meth:`ImageOps.deploy_capture_slot`, for deploys too).
-    * :meth:`ImageOps.manage_image_cache`: 0 when
-      ``[image_cache] remove_unused_base_images`` is off, else 1
-      (``image_query`` for all images) plus one ``image_delete`` per image
-      removed.
+    * :meth:`ImageOps.manage_image_cache`: 1 (``image_query`` for all
+      images; 0 when ``[image_cache] remove_unused_base_images`` is off and
+      no :class:`imagecache.Leftovers` is given) plus one ``image_delete``
+      per image removed.
 
 Locking
     Import is serialised per image (an in-process lock whose name holds the
@@ -72,13 +72,10 @@ from oslo_concurrency import lockutils
 from oslo_log import log as logging
 from oslo_utils import excutils
 
-from nova.compute import task_states
 import nova.conf
 from nova import exception
 from nova.i18n import _
-from nova.image import glance
 from nova import objects
-from nova.objects import fields as obj_fields
 from nova.virt import images
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
@@ -86,7 +83,8 @@ from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import imagecheck
-from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import unanswered
+from nova_zvm.virt.zvm import undo as zvm_undo
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -279,8 +277,11 @@ class ImageOps(object):
         **kwargs)``)
     """
 
-    def __init__(self, client):
+    def __init__(self, client, leftovers=None):
         self._client = client
+        # imagecache.Leftovers: images failed operations left, removed by
+        # the cache ageing too.
+        self._leftovers = leftovers
         # image name -> the connector's disk_size_units ('3339:CYL'), from
         # image_query. The data of a Glance image never changes, so neither
         # does its size, even if the image is deleted and imported again.
@@ -409,11 +410,14 @@ class ImageOps(object):
                      "in %(secs).1f seconds",
                      {'id': image_id, 'size': size, 'distro': os_distro,
                       'secs': downloaded - started})
+            # The connector may register part of an image before failing.
+            steps = zvm_undo.UndoStack(
+                'image import', None, _("the connector's image repository"))
+            steps.push('delete the partial image %s' % image_id,
+                       self.remove_image, image_id)
             try:
-                self._client.call(
-                    'image_import', image_id, 'file://' + path, meta,
-                    **connector_files.remote_kwargs('image_import'))
-            except zvm_exc.ConnectorError as err:
+                self._import_call(image_id, path, meta)
+            except Exception as err:
                 if _image_exists_error(err):
                     # Another compute service sharing this connector
                     # imported it meanwhile: theirs is as good as ours.
@@ -422,14 +426,12 @@ class ImageOps(object):
                     if units:
                         self._disk_units[image_id] = units
                     return
-                with excutils.save_and_reraise_exception():
+                with excutils.save_and_reraise_exception() as ctxt:
                     LOG.error("Import of image %(id)s failed: %(err)s",
                               {'id': image_id, 'err': err})
-                    # The connector may have registered part of it.
-                    self._delete(image_id)
-            except Exception:
-                with excutils.save_and_reraise_exception():
-                    self._delete(image_id)
+                    if not steps.rollback():
+                        ctxt.reraise = False
+                raise steps.incomplete(err) from err
         finally:
             remove_tmp_file(path)
         if units:
@@ -437,6 +439,25 @@ class ImageOps(object):
         LOG.info("Imported image %(id)s in %(secs).1f seconds (download and "
                  "import)", {'id': image_id,
                              'secs': time.monotonic() - started})
+
+    def _import_call(self, image_id, path, meta):
+        try:
+            self._client.call(
+                'image_import', image_id, 'file://' + path, meta,
+                **connector_files.remote_kwargs('image_import'))
+        except zvm_exc.ConnectorError as err:
+            if not unanswered.outcome_unknown(err):
+                raise
+            # The import may have run: the repository's record tells
+            # (zvmsdk writes it last, once the copy is verified).
+            info = unanswered.complete_image(self._client, image_id)
+            if info is None or info.get('md5sum') != meta['md5sum']:
+                raise unanswered.unanswered(err, 'image_import', _(
+                    "the connector's repository has no complete image "
+                    "%s") % image_id) from err
+            LOG.warning("image_import of %s gave no answer, but the "
+                        "connector has the complete image: using it",
+                        image_id)
 
     def root_disk_size(self, image_name):
         """Root disk size of an image, in its own units (cylinders/blocks).
@@ -449,6 +470,17 @@ class ImageOps(object):
         if units:
             return units.split(':')[0]
         return str(self._client.call('image_get_root_disk_size', image_name))
+
+    def remove_image(self, image_name):
+        """Delete an image from the repository; a missing one is fine.
+
+        For undo calls: any other failure is raised.
+        """
+        try:
+            self._client.call('image_delete', image_name)
+        except zvm_exc.ImageNotFound:
+            pass
+        self._disk_units.pop(image_name, None)
 
     def _delete(self, image_name):
         """Delete an image from the repository; never raises.
@@ -468,93 +500,6 @@ class ImageOps(object):
         self._disk_units.pop(image_name, None)
         return True
 
-    # -- snapshot -------------------------------------------------------------
-
-    def snapshot(self, context, instance, image_id, update_task_state):
-        """Capture a guest and upload it to the Glance image ``image_id``.
-
-        The Glance image is not deleted here on failure: Nova's compute
-        manager does that (``delete_image_on_error`` on snapshot and backup,
-        and for a guest that disappeared), so doing it here too would delete
-        it twice. The captured image is always deleted from the connector's
-        repository, on success too: a snapshot is a new Glance image, never
-        one this host deploys from the cache yet.
-
-        Connector requests: guest_capture, image_export, image_delete.
-        """
-        userid = names.userid(instance)
-        image_service, image_id = glance.get_remote_image_service(
-            context, image_id)
-        update_task_state(task_state=task_states.IMAGE_PENDING_UPLOAD)
-        started = time.monotonic()
-        path = None
-        try:
-            with self.deploy_capture_slot():
-                self._capture_step('guest_capture', image_id, userid,
-                                   image_id)
-            captured = time.monotonic()
-            LOG.info("Captured guest %(uid)s as image %(id)s in "
-                     "%(secs).1f seconds",
-                     {'uid': userid, 'id': image_id,
-                      'secs': captured - started}, instance=instance)
-            # The connector writes the file: group-writable for it.
-            path = new_tmp_file('snapshot', writable=True)
-            exported = self._capture_step(
-                'image_export', image_id, image_id, 'file://' + path,
-                **connector_files.remote_kwargs('image_export'))
-            update_task_state(task_state=task_states.IMAGE_UPLOADING,
-                              expected_state=task_states.IMAGE_PENDING_UPLOAD)
-            meta = self._snapshot_meta(instance, exported or {})
-            size = os.path.getsize(path)
-            # Binary and streamed: the image is a disk, possibly many GB.
-            with open(path, 'rb') as data:
-                image_service.update(context, image_id, meta, data,
-                                     purge_props=False)
-            LOG.info("Uploaded snapshot %(id)s (%(size)d bytes) to Glance; "
-                     "snapshot took %(secs).1f seconds",
-                     {'id': image_id, 'size': size,
-                      'secs': time.monotonic() - started},
-                     instance=instance)
-        except Exception as err:
-            with excutils.save_and_reraise_exception():
-                LOG.error("Snapshot of guest %(uid)s to image %(id)s "
-                          "failed: %(err)s",
-                          {'uid': userid, 'id': image_id, 'err': err},
-                          instance=instance)
-        finally:
-            remove_tmp_file(path)
-            # Also after a failed capture: it may have left an image behind.
-            self._delete(image_id)
-
-    def _capture_step(self, api, image_id, *args, **kwargs):
-        try:
-            return self._client.call(api, *args, **kwargs)
-        except zvm_exc.ImageNotFound as err:
-            # Nova's manager takes ImageNotFound from snapshot() for "the
-            # Glance image is gone" and then leaves the Glance image alone;
-            # this one is the connector's, so fail like any other error.
-            raise exception.NovaException(
-                _("%(api)s failed: the connector has no image %(id)s: "
-                  "%(err)s") % {'api': api, 'id': image_id, 'err': err})
-
-    @staticmethod
-    def _snapshot_meta(instance, exported):
-        os_distro = (exported.get('os_version') or
-                     (instance.system_metadata or {}).get('image_os_distro'))
-        properties = {
-            'image_location': 'snapshot',
-            'image_state': 'available',
-            'owner_id': instance.project_id,
-            'architecture': obj_fields.Architecture.S390X,
-            'hypervisor_type': obj_fields.HVType.ZVM,
-        }
-        if os_distro:
-            properties['os_distro'] = os_distro
-        # No 'status': it is read-only in Glance v2 (Nova drops it anyway).
-        return {'disk_format': 'raw',
-                'container_format': 'bare',
-                'properties': properties}
-
     # -- cache ageing ---------------------------------------------------------
 
     def manage_image_cache(self, context, all_instances):
@@ -563,24 +508,33 @@ class ImageOps(object):
         Honours ``[image_cache] remove_unused_base_images`` and
         ``remove_unused_original_minimum_age_seconds`` (measured from the
         image's last access in the repository, as the connector reports it).
-        Only images named by a Glance id are considered. Also sweeps this
-        driver's leftover temporary files.
+        Only images named by a Glance id are considered as cache; what
+        failed operations left (snapshot captures, migration root disks) is
+        removed by :class:`imagecache.Leftovers`. Also sweeps this driver's
+        leftover temporary files.
 
         :param all_instances: the instances of the hosts sharing this cache
             (Nova's compute manager passes them)
         :returns: the names of the images deleted
         """
         sweep_tmp_files()
+        images = None
+        deleted = []
+        if self._leftovers is not None:
+            # Not a cache: removed whatever remove_unused_base_images says.
+            images = self._client.call('image_query') or []
+            deleted = self._leftovers.remove(context, images)
         if not CONF.image_cache.remove_unused_base_images:
             LOG.debug("[image_cache] remove_unused_base_images is off; "
                       "keeping all images")
-            return []
+            return deleted
         in_use = {_ref_to_id(inst.image_ref) for inst in all_instances
                   if inst.image_ref}
         min_age = CONF.image_cache.remove_unused_original_minimum_age_seconds
         now = time.time()
-        deleted = []
-        for info in self._client.call('image_query') or []:
+        if images is None:
+            images = self._client.call('image_query') or []
+        for info in images:
             name = info.get('imagename')
             if not name or not GLANCE_ID_RE.match(name) or name in in_use:
                 continue

@@ -134,7 +134,7 @@ MODE_MOVE = 'move'
 MODES = (MODE_SAME_HOST, MODE_MOVE)
 
 # Images this module makes are named for their migration; the image cache
-# (image.py) only ever removes images named by a Glance id.
+# ageing removes them only once no instance owns them (imagecache.py).
 IMAGE_PREFIX = 'nova-zvm-migration-'
 # Instance system_metadata key naming the migration image this driver keeps
 # (or may have left) for the instance: its owner until it is deleted.

@@ -565,9 +565,16 @@ class SpawnTestCase(GuestTestBase):
 
     def test_destroy_after_a_lost_guest_create_answer_deletes(self):
         # The call may have run: the guest, if any, is this instance's.
+        # z/VM has it without its minidisks: not complete, rolled back.
         self.client.answers['guest_create'] = fakes.unreachable(
             'guest_create')
-        self.assertRaises(exception.ZVMConnectorError, self._spawn)
+        self.client.answers['guest_get_definition_info'] = {
+            'user_direct': ['USER OS000001 LBYONLY 2048M 2048M G']}
+        err = self.assertRaises(exception.NovaException, self._spawn)
+        self.assertIn('guest_create gave no answer', str(err))
+        self.assertIn('no complete guest OS000001', str(err))
+        self.assertEqual(['guest_create', 'guest_get_definition_info',
+                          'guest_delete'], self.client.api_names()[-3:])
         self.ops.destroy(self.instance)
         self.assertEqual('guest_delete', self.client.api_names()[-1])
 

@@ -10,14 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Tests of the image cache, snapshots and cache ageing.
+"""Tests of the image cache and cache ageing.
 
 The connector is faked at the client boundary by a small image repository
 with the connector's answers and error codes; Glance is Nova's GlanceFixture.
 Files are real, in a temporary image_tmp_path.
 """
 
-import copy
 import hashlib
 import io
 import os
@@ -28,7 +27,6 @@ from unittest import mock
 
 import fixtures
 
-from nova.compute import task_states
 from nova import context
 from nova import exception
 from nova import objects
@@ -40,6 +38,7 @@ from nova_zvm.simulator import images as sim_images
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import undo
 
 IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
 OTHER_ID = '0b7c2f4e-5d6a-4e8f-9a1b-2c3d4e5f6a7b'
@@ -436,19 +435,72 @@ class EnsureImageTestCase(ImageTestBase):
             'image_import', 300, 40, 12, args=(IMAGE_ID,))
         self.client.answers['image_delete'] = zvm_exc.ConnectorUnreachable(
             'image_delete', {'overallRC': 101, 'modID': 110, 'rs': 1})
-        err = self.assertRaises(zvm_exc.ConnectorError,
+        # The rollback stopped: the fault names the failure and the image
+        # that may be left.
+        err = self.assertRaises(undo.RollbackIncomplete,
                                 self.ops.ensure_image, self.ctxt,
                                 self.image_meta)
-        self.assertEqual('image_import', err.api)
+        self.assertIn('image_import failed', str(err))
+        self.assertIn('delete the partial image %s' % IMAGE_ID, str(err))
+        self.assertEqual(["not done: delete the partial image %s (the "
+                          "connector's image repository)" % IMAGE_ID],
+                         err.left)
         self.assertEqual([], self.tmp_files())
 
     def test_import_unreachable_cleans_up(self):
-        self.client.answers['image_import'] = zvm_exc.ConnectorUnreachable(
+        # Never sent (no connection): nothing to ask z/VM about.
+        unreachable = zvm_exc.ConnectorUnreachable(
             'image_import', {'overallRC': 101, 'modID': 110, 'rs': 1})
+        unreachable.not_executed = True
+        self.client.answers['image_import'] = unreachable
         self.assertRaises(zvm_exc.ConnectorUnreachable,
                           self.ops.ensure_image, self.ctxt, self.image_meta)
-        self.assertEqual('image_delete', self.client.api_names()[-1])
+        self.assertEqual(['image_query', 'image_import', 'image_delete'],
+                         self.client.api_names())
         self.assertEqual([], self.tmp_files())
+
+    def _lost_import_answer(self, runs):
+        def import_image(name, url, meta, remote_host=None):
+            if runs:
+                self.repo.import_image(name, url, meta)
+            raise zvm_exc.ConnectorUnreachable('image_import', {
+                'overallRC': 101, 'modID': 110, 'rs': 1,
+                'errmsg': 'no answer in 3600 s'})
+        self.client.answers['image_import'] = import_image
+
+    def test_lost_import_answer_of_an_import_that_ran_completes(self):
+        self._lost_import_answer(runs=True)
+        self.assertEqual(IMAGE_ID,
+                         self.ops.ensure_image(self.ctxt, self.image_meta))
+        # z/VM was asked; the image is kept and nothing was deleted.
+        self.assertEqual(['image_query', 'image_import', 'image_query'],
+                         self.client.api_names())
+        self.assertIn(IMAGE_ID, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_lost_import_answer_without_the_image_fails_cleanly(self):
+        self._lost_import_answer(runs=False)
+        err = self.assertRaises(exception.NovaException,
+                                self.ops.ensure_image, self.ctxt,
+                                self.image_meta)
+        self.assertIn('image_import gave no answer', str(err))
+        self.assertIn('no complete image %s' % IMAGE_ID, str(err))
+        self.assertEqual(['image_query', 'image_import', 'image_query',
+                          'image_delete'], self.client.api_names())
+        self.assertEqual({}, self.repo.images)
+        self.assertEqual([], self.tmp_files())
+
+    def test_lost_import_answer_with_a_record_without_file_fails(self):
+        def import_image(name, url, meta, remote_host=None):
+            self.repo.import_image(name, url, meta)
+            self.repo.images[name]['last_access_time'] = -1
+            raise zvm_exc.ConnectorUnreachable('image_import', {
+                'overallRC': 101, 'modID': 110, 'rs': 1})
+        self.client.answers['image_import'] = import_image
+        self.assertRaises(exception.NovaException, self.ops.ensure_image,
+                          self.ctxt, self.image_meta)
+        # The partial record is deleted by the rollback.
+        self.assertEqual({}, self.repo.images)
 
     def test_imported_meanwhile_elsewhere_is_used(self):
         # Another compute service on this connector won the race.
@@ -594,251 +646,6 @@ class ImageLockTestCase(ImageTestBase):
         self.assertFalse(thread.is_alive())
         self.assertEqual([], self.errors)
         self.assertIn(IMAGE_ID, self.repo.images)
-
-
-class SnapshotTestCase(ImageTestBase):
-
-    def setUp(self):
-        super(SnapshotTestCase, self).setUp()
-        self.instance = fake_instance.fake_instance_obj(
-            self.ctxt, id=1, project_id='proj-1')
-        self.instance.system_metadata = {'image_os_distro': 'sles15'}
-        self.glance.create(self.ctxt, {'id': SNAP_ID, 'name': 'snap',
-                                       'status': 'queued',
-                                       'properties': {'kept': 'yes'}})
-        self.task_states = []
-        self.uploads = []
-        real_update = self.glance.update
-
-        def update(ctxt, image_id, meta, data=None, purge_props=True):
-            chunks = []
-            if data is not None:
-                self.assertEqual('rb', data.mode)
-                for chunk in iter(lambda: data.read(4096), b''):
-                    chunks.append(chunk)
-            self.uploads.append({'id': image_id, 'meta': copy.deepcopy(meta),
-                                 'data': b''.join(chunks),
-                                 'purge_props': purge_props})
-            return real_update(ctxt, image_id, meta, purge_props=purge_props)
-        self.glance.update = update
-
-    def _update_task_state(self, task_state, expected_state=None):
-        self.task_states.append((task_state, expected_state))
-
-    def _snapshot(self):
-        self.ops.snapshot(self.ctxt, self.instance, SNAP_ID,
-                          self._update_task_state)
-
-    def test_snapshot_sequence(self):
-        self._snapshot()
-        self.assertEqual(['guest_capture', 'image_export', 'image_delete'],
-                         self.client.api_names())
-        self.assertEqual(('OS000001', SNAP_ID), self.client.calls[0][1])
-        export = self.client.calls[1][1]
-        self.assertEqual(SNAP_ID, export[0])
-        self.assertTrue(export[1].startswith('file://' + self.tmp_path))
-        self.assertEqual([(task_states.IMAGE_PENDING_UPLOAD, None),
-                          (task_states.IMAGE_UPLOADING,
-                           task_states.IMAGE_PENDING_UPLOAD)],
-                         self.task_states)
-        # Nothing left on the connector or on disk.
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_uploads_binary_content(self):
-        self._snapshot()
-        self.assertEqual(1, len(self.uploads))
-        self.assertEqual(SNAP_CONTENT, self.uploads[0]['data'])
-        self.assertFalse(self.uploads[0]['purge_props'])
-
-    def test_snapshot_metadata(self):
-        self._snapshot()
-        meta = self.uploads[0]['meta']
-        self.assertEqual('raw', meta['disk_format'])
-        self.assertEqual('bare', meta['container_format'])
-        self.assertEqual({'image_location': 'snapshot',
-                          'image_state': 'available',
-                          'owner_id': 'proj-1',
-                          'os_distro': 'rhel9.2',
-                          'architecture': 's390x',
-                          'hypervisor_type': 'zvm'}, meta['properties'])
-        stored = self.glance.images[SNAP_ID]['properties']
-        self.assertEqual('yes', stored['kept'])   # purge_props=False
-
-    def test_os_distro_falls_back_to_instance(self):
-        real_export = self.repo.export
-
-        def export(name, dest_url):
-            answer = real_export(name, dest_url)
-            answer['os_version'] = ''
-            return answer
-        self.client.answers['image_export'] = export
-        self._snapshot()
-        self.assertEqual('sles15',
-                         self.uploads[0]['meta']['properties']['os_distro'])
-
-    def test_export_target_writable_by_group(self):
-        real_export = self.repo.export
-        modes = []
-
-        def export(name, dest_url):
-            modes.append(stat.S_IMODE(os.stat(dest_url[7:]).st_mode))
-            return real_export(name, dest_url)
-        self.client.answers['image_export'] = export
-        self._snapshot()
-        self.assertEqual([0o660], modes)
-
-    def test_creates_missing_tmp_dir(self):
-        self.assertFalse(os.path.exists(self.tmp_path))
-        self._snapshot()
-        self.assertTrue(os.path.isdir(self.tmp_path))
-
-    def _assert_cleaned_up(self):
-        self.assertEqual('image_delete', self.client.api_names()[-1])
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-        # Nova's manager deletes the Glance image (delete_image_on_error);
-        # the driver must not, or it is deleted twice.
-        self.assertIn(SNAP_ID, self.glance.images)
-
-    def test_capture_failure_cleans_up(self):
-        def capture(userid, name):
-            self.repo.add(name)          # a half-made image
-            raise failure('guest_capture', 300, 10, 5, args=(userid, name))
-        self.client.answers['guest_capture'] = capture
-        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
-        self.assertEqual(['guest_capture', 'image_delete'],
-                         self.client.api_names())
-        self.assertEqual([], self.uploads)
-        self.assertEqual([(task_states.IMAGE_PENDING_UPLOAD, None)],
-                         self.task_states)
-        self._assert_cleaned_up()
-
-    def test_guest_gone_reaches_manager_as_instance_not_found(self):
-        self.client.answers['guest_capture'] = zvm_exc.from_result(
-            'guest_capture', {'overallRC': 404, 'modID': 10, 'rs': 1},
-            args=('OS000001', SNAP_ID))
-        self.assertRaises(exception.InstanceNotFound, self._snapshot)
-        self._assert_cleaned_up()
-
-    def test_export_failure_cleans_up(self):
-        self.client.answers['image_export'] = failure(
-            'image_export', 300, 40, 22, args=(SNAP_ID,))
-        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
-        self.assertEqual(['guest_capture', 'image_export', 'image_delete'],
-                         self.client.api_names())
-        self.assertEqual([], self.uploads)
-        self._assert_cleaned_up()
-
-    def test_export_partial_file_removed(self):
-        def export(name, dest_url):
-            with open(dest_url[7:], 'wb') as f:
-                f.write(b'partial')
-            raise failure('image_export', 300, 40, 22, args=(name,))
-        self.client.answers['image_export'] = export
-        self.assertRaises(zvm_exc.ConnectorError, self._snapshot)
-        self._assert_cleaned_up()
-
-    def test_connector_image_not_found_is_not_glance_not_found(self):
-        # The manager would take ImageNotFound for "the Glance image is
-        # gone" and leave a queued Glance image behind.
-        self.client.answers['image_export'] = not_found('image_export',
-                                                        SNAP_ID)
-        err = self.assertRaises(exception.NovaException, self._snapshot)
-        self.assertNotIsInstance(err, exception.ImageNotFound)
-        self._assert_cleaned_up()
-
-    def test_upload_failure_cleans_up(self):
-        def update(*args, **kwargs):
-            raise exception.ImageNotAuthorized(image_id=SNAP_ID)
-        self.glance.update = update
-        self.assertRaises(exception.ImageNotAuthorized, self._snapshot)
-        self._assert_cleaned_up()
-
-    def test_instance_deleted_during_snapshot_cleans_up(self):
-        def update_task_state(task_state, expected_state=None):
-            if task_state == task_states.IMAGE_UPLOADING:
-                raise exception.UnexpectedDeletingTaskStateError(
-                    instance_uuid=self.instance.uuid, expected='x',
-                    actual='deleting')
-        self.assertRaises(exception.UnexpectedDeletingTaskStateError,
-                          self.ops.snapshot, self.ctxt, self.instance,
-                          SNAP_ID, update_task_state)
-        self.assertEqual([], self.uploads)
-        self._assert_cleaned_up()
-
-    def test_cleanup_failure_after_upload_does_not_fail_snapshot(self):
-        self.client.answers['image_delete'] = zvm_exc.ConnectorBusy(
-            'image_delete', {'overallRC': 503, 'modID': 120, 'rs': 1})
-        self._snapshot()
-        self.assertEqual(SNAP_CONTENT, self.uploads[0]['data'])
-        self.assertEqual([], self.tmp_files())
-
-
-class DeployCaptureSlotTestCase(ImageTestBase):
-    """[zvm] max_concurrent_deploy_capture bounds captures (and deploys)."""
-
-    def _snapshot_thread(self, instance_id, snap_id, errors):
-        instance = fake_instance.fake_instance_obj(self.ctxt, id=instance_id)
-        self.glance.create(self.ctxt, {'id': snap_id, 'name': 's',
-                                       'status': 'queued'})
-
-        def run():
-            try:
-                self.ops.snapshot(self.ctxt, instance, snap_id,
-                                  lambda *a, **k: None)
-            except Exception as err:
-                errors.append(err)
-        thread = threading.Thread(target=run)
-        thread.start()
-        return thread
-
-    def _two_captures(self, limit):
-        self.flags(max_concurrent_deploy_capture=limit, group='zvm')
-        self.ops = image.ImageOps(self.client)
-        capturing = threading.Event()
-        release = threading.Event()
-        concurrent = []
-        running = []
-
-        def capture(userid, name):
-            running.append(userid)
-            concurrent.append(len(running))
-            capturing.set()
-            self.assertTrue(release.wait(10))
-            running.remove(userid)
-            self.repo.capture(userid, name)
-        self.client.answers['guest_capture'] = capture
-        errors = []
-        first = self._snapshot_thread(1, SNAP_ID, errors)
-        self.assertTrue(capturing.wait(10))
-        second = self._snapshot_thread(2, OTHER_ID, errors)
-        time.sleep(0.2)
-        started_while_busy = self.client.count('guest_capture')
-        release.set()
-        first.join(10)
-        second.join(10)
-        self.assertEqual([], errors)
-        self.assertEqual(2, self.client.count('guest_capture'))
-        return started_while_busy, max(concurrent)
-
-    def test_limit_one_serialises_captures(self):
-        self.assertEqual((1, 1), self._two_captures(1))
-
-    def test_captures_run_in_parallel_below_limit(self):
-        self.assertEqual((2, 2), self._two_captures(2))
-
-    def test_slot_released_on_failure(self):
-        self.flags(max_concurrent_deploy_capture=1, group='zvm')
-        self.ops = image.ImageOps(self.client)
-        self.client.answers['guest_capture'] = failure(
-            'guest_capture', 300, 10, 5, args=('OS000001', SNAP_ID))
-        instance = fake_instance.fake_instance_obj(self.ctxt, id=1)
-        self.assertRaises(zvm_exc.ConnectorError, self.ops.snapshot,
-                          self.ctxt, instance, SNAP_ID,
-                          lambda *a, **k: None)
-        # Free again (a leaked slot would block every later capture).
-        self.assertTrue(self.ops._deploy_capture.acquire(blocking=False))
 
 
 class ManageImageCacheTestCase(ImageTestBase):

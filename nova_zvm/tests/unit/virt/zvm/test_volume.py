@@ -634,8 +634,11 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
             'guest_create', 300, 5)
         self.assertRaises(exception.ZVMConnectorError, self._spawn,
                           self._bfv())
+        # The spawn's rollback deletes whatever guest_create may have
+        # defined, then releases the devices.
         self.assertEqual(['get_volume_connector', 'volume_refresh_bootmap',
-                          'guest_create', 'get_volume_connector'],
+                          'guest_create', 'guest_delete',
+                          'get_volume_connector'],
                          self.client.api_names())
 
     def test_bad_volume_refused_before_any_call(self):
