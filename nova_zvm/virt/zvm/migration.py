@@ -83,9 +83,12 @@ Failures
     a fault. If an undo step fails too, the original error is raised and
     Nova sets the server to ERROR; the log names what is left. A failure in
     ``finish_migration`` deletes whatever was created on the destination
-    (guest, image) and the file; Nova then sets the server to ERROR (its
-    rule for destination failures) while the source guest is intact and
-    stopped. A server deleted in that state has its source guest removed by
+    (guest, image) and the file; once nothing is left there, Nova's
+    records are pointed back at the source (:mod:`move_back`) and
+    ``InstanceFaultRollback`` keeps the server usable there, with its
+    stopped source guest and a fault. If the destination's rollback
+    stopped, Nova sets the server to ERROR on the destination, whose fault
+    names what is left; deleting it then has its source guest removed by
     Nova's periodic clean-up of failed migrations, which calls
     ``delete_instance_files`` on the source.
 
@@ -118,6 +121,7 @@ from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import move_back
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import transfer
 from nova_zvm.virt.zvm import undo as zvm_undo
@@ -604,8 +608,20 @@ class MigrationOps(object):
         info = _load_disk_info(disk_info)
         userid = names.userid(instance)
         if info['mode'] == MODE_MOVE:
-            self._receive(context, instance, userid, info, network_info,
-                          power_on)
+            try:
+                self._receive(context, instance, userid, info, network_info,
+                              power_on)
+            except zvm_undo.RollbackIncomplete:
+                # Something is left here: the server stays (in ERROR) on
+                # this host, where the fault names it.
+                raise
+            except Exception as err:
+                # Nothing is left here: the server goes back to its source.
+                rollback = move_back.to_source(context, instance,
+                                               migration, err)
+                if rollback is err:
+                    raise
+                raise rollback from err
         elif power_on:
             # Same host: migrate_disk_and_power_off changed the guest.
             self._client.call('guest_start', userid)
