@@ -10,18 +10,21 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A move that fails on its destination: the server goes back to its source.
+"""Moves to another host whose last steps fail, through Nova's API.
 
-Through Nova's API, with the destination simulator failing a step of
-``finish_migration``: nothing is left on the destination, Nova's records
-(host, flavor, allocations, ports) point at the source again, the source
-guest is intact, the server can be run there and the move retried.
+A destination failing a step of ``finish_migration``: nothing is left on
+the destination, Nova's records (host, flavor, allocations, ports) point at
+the source again, the source guest is intact, the server can be run there
+and the move retried. A confirm whose source guest_delete fails: the server
+runs on the destination and the source guest is deleted later.
 """
 
 from nova.compute import power_state
+from nova import context as nova_context
 
 from nova_zvm.tests.functional import base
 from nova_zvm.tests.functional import test_migration
+from nova_zvm.virt.zvm import leftover_guests
 
 FAULT = ('%s:sdk_error,times=1,overallRC=300,modID=10,rc=300,rs=5,'
          'errmsg=simulated %s failure')
@@ -115,4 +118,35 @@ class DestinationFailureTestCase(test_migration.MigrationTestBase):
         self.assertEqual(2, moved['vcpus'])
         self.assertEqual(digest, base.root_digest(moved))
         self.assertEqual({}, self.guests('compute1'))
+        self._delete_server(server)
+
+
+class ConfirmFailureTestCase(test_migration.MigrationTestBase):
+
+    COMPUTE_HOSTS = ('compute1', 'compute2')
+
+    def test_source_guest_a_confirm_could_not_delete_is_deleted_later(self):
+        server = self.boot_on('compute1')
+        self.api.post_server_action(server['id'], {'migrate': None})
+        server = self._wait_for_state_change(server, 'VERIFY_RESIZE')
+        self.admin('compute1').add_fault(
+            'guest_delete:sdk_error,times=1,overallRC=300,modID=10,rc=300,'
+            'rs=5,errmsg=simulated delete failure')
+        server = self.confirm(server)
+        # The server runs on the destination; the source guest is left,
+        # recorded for its owner.
+        self.assertEqual('compute2', server['OS-EXT-SRV-ATTR:host'])
+        self.assertEqual('on', self.guest(server, 'compute2')['power_state'])
+        userid = self.userid(server)
+        self.assertIn(userid, self.guests('compute1'))
+        self.assertEqual({userid: server['id']},
+                         leftover_guests.pending('compute1'))
+        # The source host's next periodic resource update deletes it.
+        self.computes['compute1'].manager.update_available_resource(
+            nova_context.get_admin_context())
+        self.assertEqual({}, self.guests('compute1'))
+        self.assertEqual({}, leftover_guests.pending('compute1'))
+        server = self.api.get_server(server['id'])
+        self.assertEqual('ACTIVE', server['status'])
+        self.assertEqual('on', self.guest(server, 'compute2')['power_state'])
         self._delete_server(server)

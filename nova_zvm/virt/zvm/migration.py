@@ -57,10 +57,10 @@ Another host (resize or cold migration)
     ``guest_config_minidisks``, one ``guest_create_network_interface`` per
     VIF (waiting for Neutron's events like spawn does), ``guest_start`` if
     asked; the file is removed whatever happens. Confirm, on the source:
-    ``guest_delete``. Revert: Nova's ``destroy`` deletes the destination
-    guest, then ``finish_revert_migration`` on the source starts the
-    original guest if it was running (``guest_get_power_state``,
-    ``guest_start``).
+    ``guest_delete`` (when it fails, :mod:`leftover_guests` retries it).
+    Revert: Nova's ``destroy`` deletes the destination guest, then
+    ``finish_revert_migration`` on the source starts the original guest if
+    it was running (``guest_get_power_state``, ``guest_start``).
 
     The connector captures root disks only (``alldisks`` is not
     implemented), so ephemeral disks are created again, empty, on the
@@ -120,6 +120,7 @@ from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import move_back
 from nova_zvm.virt.zvm import names
@@ -731,13 +732,17 @@ class MigrationOps(object):
         except Exception as err:
             # The server runs on the destination: an error here would put
             # it in ERROR for a guest it no longer uses. The stopped source
-            # guest is left, named in the log, for clean-up.
+            # guest is left to its owner, the ledger of leftover guests,
+            # which deletes it from this host's periodic resource update.
+            recorded = leftover_guests.record(migration.source_compute,
+                                              userid, instance.uuid)
             LOG.error("Confirmed the migration to %(dest)s, but could not "
                       "delete the stopped source guest %(uid)s on this "
-                      "z/VM (%(node)s); delete it with the connector's "
-                      "guest_delete: %(err)s",
+                      "z/VM (%(node)s); %(then)s: %(err)s",
                       {'dest': migration.dest_compute, 'uid': userid,
-                       'node': migration.source_node, 'err': err},
+                       'node': migration.source_node, 'err': err,
+                       'then': 'it is deleted later' if recorded else
+                       "delete it with the connector's guest_delete"},
                       instance=instance)
 
     # -- revert --------------------------------------------------------------
