@@ -21,6 +21,7 @@ support are listed, with reasons, in :mod:`unsupported`.
 from oslo_log import log as logging
 
 import nova.conf
+from nova import context as nova_context
 from nova import exception
 from nova.virt import driver
 from nova.virt import hardware
@@ -33,6 +34,7 @@ from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import imagecache
+from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
@@ -174,6 +176,10 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):
+        # Nova's periodic resource update owns the source guests a confirm
+        # could not delete (no connector call while there are none).
+        leftover_guests.retry(nova_context.get_admin_context(),
+                              self._hostname, self._guest)
         return self._host.get_available_resource(nodename)
 
     @zvm_exc.translate

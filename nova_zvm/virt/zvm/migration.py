@@ -57,10 +57,10 @@ Another host (resize or cold migration)
     ``guest_config_minidisks``, one ``guest_create_network_interface`` per
     VIF (waiting for Neutron's events like spawn does), ``guest_start`` if
     asked; the file is removed whatever happens. Confirm, on the source:
-    ``guest_delete``. Revert: Nova's ``destroy`` deletes the destination
-    guest, then ``finish_revert_migration`` on the source starts the
-    original guest if it was running (``guest_get_power_state``,
-    ``guest_start``).
+    ``guest_delete`` (when it fails, :mod:`leftover_guests` retries it).
+    Revert: Nova's ``destroy`` deletes the destination guest, then
+    ``finish_revert_migration`` on the source starts the original guest if
+    it was running (``guest_get_power_state``, ``guest_start``).
 
     The connector captures root disks only (``alldisks`` is not
     implemented), so ephemeral disks are created again, empty, on the
@@ -85,9 +85,12 @@ Failures
     a fault. If an undo step fails too, the original error is raised and
     Nova sets the server to ERROR; the log names what is left. A failure in
     ``finish_migration`` deletes whatever was created on the destination
-    (guest, image) and the file; Nova then sets the server to ERROR (its
-    rule for destination failures) while the source guest is intact and
-    stopped. A server deleted in that state has its source guest removed by
+    (guest, image) and the file; once nothing is left there, Nova's
+    records are pointed back at the source (:mod:`move_back`) and
+    ``InstanceFaultRollback`` keeps the server usable there, with its
+    stopped source guest and a fault. If the destination's rollback
+    stopped, Nova sets the server to ERROR on the destination, whose fault
+    names what is left; deleting it then has its source guest removed by
     Nova's periodic clean-up of failed migrations, which calls
     ``delete_instance_files`` on the source.
 
@@ -120,7 +123,9 @@ from nova_zvm.virt.zvm import cpus
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import move_back
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import transfer
 from nova_zvm.virt.zvm import undo as zvm_undo
@@ -634,8 +639,20 @@ class MigrationOps(object):
         info = _load_disk_info(disk_info)
         userid = names.userid(instance)
         if info['mode'] == MODE_MOVE:
-            self._receive(context, instance, userid, info, network_info,
-                          power_on)
+            try:
+                self._receive(context, instance, userid, info, network_info,
+                              power_on)
+            except zvm_undo.RollbackIncomplete:
+                # Something is left here: the server stays (in ERROR) on
+                # this host, where the fault names it.
+                raise
+            except Exception as err:
+                # Nothing is left here: the server goes back to its source.
+                rollback = move_back.to_source(context, instance,
+                                               migration, err)
+                if rollback is err:
+                    raise
+                raise rollback from err
         elif power_on:
             # Same host: migrate_disk_and_power_off changed the guest.
             self._client.call('guest_start', userid)
@@ -755,13 +772,17 @@ class MigrationOps(object):
         except Exception as err:
             # The server runs on the destination: an error here would put
             # it in ERROR for a guest it no longer uses. The stopped source
-            # guest is left, named in the log, for clean-up.
+            # guest is left to its owner, the ledger of leftover guests,
+            # which deletes it from this host's periodic resource update.
+            recorded = leftover_guests.record(migration.source_compute,
+                                              userid, instance.uuid)
             LOG.error("Confirmed the migration to %(dest)s, but could not "
                       "delete the stopped source guest %(uid)s on this "
-                      "z/VM (%(node)s); delete it with the connector's "
-                      "guest_delete: %(err)s",
+                      "z/VM (%(node)s); %(then)s: %(err)s",
                       {'dest': migration.dest_compute, 'uid': userid,
-                       'node': migration.source_node, 'err': err},
+                       'node': migration.source_node, 'err': err,
+                       'then': 'it is deleted later' if recorded else
+                       "delete it with the connector's guest_delete"},
                       instance=instance)
 
     # -- revert --------------------------------------------------------------
