@@ -35,6 +35,7 @@ Detaching a NIC that is already gone succeeds.
 
 from oslo_log import log as logging
 
+from nova.compute import vm_states
 import nova.conf
 from nova import exception
 from nova.i18n import _
@@ -53,8 +54,21 @@ class InterfaceAttachRefused(exception.Invalid):
     msg_fmt = _("Cannot attach port %(port)s to %(userid)s: %(reason)s")
 
 
-def check_attach(userid, os_distro, vif):
+class InterfaceDetachRefused(exception.Invalid):
+    msg_fmt = _("Cannot detach port %(port)s from %(userid)s: %(reason)s")
+
+
+# The connector configures a running guest's network over IUCV, which a
+# paused guest (its CPUs stopped) does not answer: the NIC would be made
+# and its configuration fail half-way.
+PAUSED = _("the server is paused: unpause it first (the z/VM Cloud "
+           "Connector configures the running guest's network through it)")
+
+
+def check_attach(userid, os_distro, vif, vm_state=None):
     """The reason z/VM cannot take this port now, or None."""
+    if vm_state == vm_states.PAUSED:
+        return PAUSED
     if network.is_netplan_distro(os_distro):
         return _("%s guests get their network configuration at deploy only: "
                  "the z/VM Cloud Connector writes their netplan file once "
@@ -79,7 +93,7 @@ class InterfaceOps(object):
     def attach_interface(self, instance, vif):
         userid = names.userid(instance)
         os_distro = guest.instance_os_distro(instance)
-        reason = check_attach(userid, os_distro, vif)
+        reason = check_attach(userid, os_distro, vif, instance.vm_state)
         if reason:
             raise InterfaceAttachRefused(port=vif['id'], userid=userid,
                                          reason=reason)
@@ -148,6 +162,9 @@ class InterfaceOps(object):
 
     def detach_interface(self, instance, vif):
         userid = names.userid(instance)
+        if instance.vm_state == vm_states.PAUSED:
+            raise InterfaceDetachRefused(port=vif['id'], userid=userid,
+                                         reason=PAUSED)
         if not self.remove_nic(userid, guest.instance_os_distro(instance),
                                vif['id']):
             LOG.info("Port %(port)s has no NIC on %(uid)s: already detached",

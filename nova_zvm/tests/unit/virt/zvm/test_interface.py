@@ -13,6 +13,7 @@
 import contextlib
 from unittest import mock
 
+from nova.compute import vm_states
 from nova import context
 from nova import exception
 from nova import test
@@ -153,6 +154,22 @@ class InterfaceTestCase(test.NoDBTestCase):
                                 vif)
         self.assertIn('IPv4', str(err))
         self.assertEqual([], self.client.calls)
+
+    def test_paused_refused_before_anything(self):
+        self.instance.vm_state = vm_states.PAUSED
+        err = self.assertRaises(interface.InterfaceAttachRefused,
+                                self.ops.attach_interface, self.instance,
+                                self.vif)
+        self.assertIn('unpause', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_detach_paused_refused_before_anything(self):
+        self.zvm.add('p2', switch='VSW1')
+        self.instance.vm_state = vm_states.PAUSED
+        self.assertRaises(interface.InterfaceDetachRefused,
+                          self.ops.detach_interface, self.instance,
+                          self.vif)
+        self.assertEqual(['p2'], self.zvm.ports())
 
     def test_refusal_is_a_nova_exception(self):
         # Nova's manager unbinds the port only for a NovaException.
