@@ -217,6 +217,18 @@ class InterfaceTestCase(base.ZVMFunctionalTestCase):
             'guest_create_network_interface'))
         self._delete_server(server)
 
+    def test_tagged_attach_refused(self):
+        # A device tag reaches a z/VM guest only in its config drive, read
+        # at first boot: Nova refuses (supports_tagged_attach_interface).
+        server, first = self._boot_coupled()
+        err = self.assertRaises(
+            api_client.OpenStackApiException, self.api.attach_interface,
+            server['id'], {'interfaceAttachment': {'port_id': PORT['id'],
+                                                   'tag': 'data'}})
+        self.assertEqual(400, err.response.status_code)
+        self.assertEqual([first], self._vdevs(self.guest(server)))
+        self._delete_server(server)
+
 
 class RescueTestCase(base.ZVMFunctionalTestCase):
 
