@@ -22,6 +22,7 @@ import fixtures
 from nova.tests import fixtures as nova_fixtures
 
 from nova_zvm.tests.functional import base
+from nova_zvm.virt.zvm import network
 
 
 VOLUME = nova_fixtures.CinderFixture.SWAP_OLD_VOL
@@ -122,6 +123,8 @@ class TourCloud(base.ZVMFunctionalTestCase):
             ('boot from snapshot', self.step_boot_snapshot),
             ('attach a volume', self.step_attach_volume),
             ('detach the volume', self.step_detach_volume),
+            ('attach a port', self.step_attach_port),
+            ('detach the port', self.step_detach_port),
         ]
         if not self.real_connector:
             steps += [
@@ -237,6 +240,42 @@ class TourCloud(base.ZVMFunctionalTestCase):
         self._wait_for_volume_detach(server['id'], VOLUME)
         self._wait_for_instance_action_event(
             server, 'detach_volume', 'compute_detach_volume', 'Success')
+
+    def _port_refused(self):
+        """Ubuntu 20.04+ guests: the connector configures no later NIC."""
+        return (self.real_connector and
+                network.is_netplan_distro(self.args.os_distro))
+
+    def step_attach_port(self):
+        if self._port_refused():
+            return 'skipped: %s guests take no NIC after deploy' % (
+                self.args.os_distro)
+        server = self._server()
+        # A new port of the fixture's network (its first one is the
+        # server's own).
+        self.port_id = self.neutron.create_port()['port']['id']
+        self.api.attach_interface(
+            server['id'], {'interfaceAttachment': {'port_id': self.port_id}})
+        ports = [i['port_id'] for i in
+                 self.api.get_port_interfaces(server['id'])]
+        self.assertIn(self.port_id, ports)
+        if not self.real_connector:
+            guest = self.guest(server, server['OS-EXT-SRV-ATTR:host'])
+            self.assertEqual(2, len(guest['nics']))
+            return '%d NICs, port %s attached' % (
+                len(guest['nics']), self.port_id)
+
+    def step_detach_port(self):
+        if self._port_refused():
+            return 'skipped'
+        server = self._server()
+        self.api.detach_interface(server['id'], self.port_id)
+        self._wait_for_instance_action_event(
+            server, 'detach_interface', 'compute_detach_interface',
+            'Success')
+        if not self.real_connector:
+            guest = self.guest(server, server['OS-EXT-SRV-ATTR:host'])
+            self.assertEqual(1, len(guest['nics']))
 
     def _host_of(self, key='first'):
         return self._server(key)['OS-EXT-SRV-ATTR:host']

@@ -143,7 +143,8 @@ class Inventory(object):
              'in_connector': in_db, 'power_state': 'off', 'paused': False,
              'location': None, 'vcpus': 0, 'memory_mb': 0, 'disks': {},
              'nics': {}, 'dedicates': [], 'ipl': None, 'loaddev': {},
-             'volumes': [], 'reader': [], 'boots': 0, 'config_drive': None}
+             'volumes': [], 'reader': [], 'boots': 0, 'config_drive': None,
+             'active_nics': {}, 'guest_files': {}}
         if record is None:
             return g
         member = record.get('logged_on')
@@ -155,6 +156,11 @@ class Inventory(object):
         g['config_drive'] = guest.get('seen')
         g['reader'] = [dict(f) for f in record.get('reader', [])]
         g['volumes'] = list(guest.get('volumes', []))
+        # The running guest's NICs (CP's view, hotplug included) and the
+        # files its configuration scripts wrote (zvmguestconfigure).
+        g['active_nics'] = (dict(record.get('active_nics') or {})
+                            if g['power_state'] == 'on' else {})
+        g['guest_files'] = dict(guest.get('files') or {})
         for line in record['lines']:
             words = line.split()
             key = words[0].upper()

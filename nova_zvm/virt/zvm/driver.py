@@ -34,12 +34,14 @@ from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import imagecache
+from nova_zvm.virt.zvm import interface
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
+from nova_zvm.virt.zvm import rescue
 from nova_zvm.virt.zvm import snapshot
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
@@ -59,8 +61,11 @@ class ZVMDriver(driver.ComputeDriver):
         "supports_evacuate": False,
         # Resize on the same host ([DEFAULT] allow_resize_to_same_host).
         "supports_migrate_to_same_host": True,
-        "supports_attach_interface": False,
+        # Interface hotplug (interface.py) on running and stopped guests.
+        "supports_attach_interface": True,
         "supports_device_tagging": False,
+        # A tag reaches the guest only in its config drive, read at first
+        # boot: a NIC attached later could not be told by its tag.
         "supports_tagged_attach_interface": False,
         # Volumes (volume.py): FCP attach/detach, boot from volume, live
         # migration with volumes. A device tag reaches the guest in its
@@ -74,7 +79,7 @@ class ZVMDriver(driver.ComputeDriver):
         "supports_trusted_certs": False,
         "supports_pcpus": False,
         "supports_accelerators": False,
-        # Rescue is not supported at all (unsupported.py).
+        # Rescue is not supported at all (rescue.py, unsupported.py).
         "supports_bfv_rescue": False,
         "supports_vtpm": False,
         "supports_secure_boot": False,
@@ -135,6 +140,8 @@ class ZVMDriver(driver.ComputeDriver):
                                      self._network, virtapi,
                                      volume_ops=self._volume,
                                      pool_volumes=self._host.pool_volumes)
+        self._interface = interface.InterfaceOps(self._client,
+                                                 self._network, virtapi)
         self._live_migration = live_migration.LiveMigrationOps(
             self._client, self._host, self._volume)
         self._migration = migration.MigrationOps(self._client, self._guest,
@@ -293,6 +300,9 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def power_off(self, instance, timeout=0, retry_interval=0):
+        # Nova stops the guest before it calls rescue: refused here, the
+        # guest keeps running (rescue.py).
+        rescue.refuse_rescue_power_off(instance)
         self._guest.power_off(instance, timeout, retry_interval)
 
     @zvm_exc.translate
@@ -485,6 +495,14 @@ class ZVMDriver(driver.ComputeDriver):
             LOG.warning("Cannot check the NICs of the guest, the z/VM Cloud "
                         "Connector is not reachable: %s", err,
                         instance=instance)
+
+    @zvm_exc.translate
+    def attach_interface(self, context, instance, image_meta, vif):
+        self._interface.attach_interface(instance, vif)
+
+    @zvm_exc.translate
+    def detach_interface(self, context, instance, vif):
+        self._interface.detach_interface(instance, vif)
 
     @zvm_exc.translate
     def unplug_vifs(self, instance, network_info):

@@ -48,7 +48,7 @@ def _ipv4_subnet(vif):
     return None
 
 
-def _is_netplan_distro(os_distro):
+def is_netplan_distro(os_distro):
     """Ubuntu 20.04 and later: zvmsdk's netplan configuration (dist.py)."""
     distro = (os_distro or '').lower()
     if not distro.startswith('ubuntu'):
@@ -69,7 +69,7 @@ def check_network_info(userid, os_distro, network_info):
         if _ipv4_subnet(vif) is None:
             return _("port %s has no IPv4 address: the z/VM Cloud Connector "
                      "configures IPv4 interfaces only") % vif['id']
-    if len(vifs) > 1 and _is_netplan_distro(os_distro):
+    if len(vifs) > 1 and is_netplan_distro(os_distro):
         return _("%(distro)s guests get one network interface: the z/VM "
                  "Cloud Connector writes the netplan file of one NIC only "
                  "(%(n)d ports requested)") % {'distro': os_distro,

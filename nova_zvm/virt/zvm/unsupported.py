@@ -53,10 +53,14 @@ _NO_CONSOLE = ("z/VM guests have no graphical or serial console proxy; use "
                "the console log (get_console_output)")
 _NO_AGENT = "the z/VM Cloud Connector has no in-guest agent for this"
 _NO_API = "the z/VM Cloud Connector has no API for this"
+# Kept short: Nova's fault keeps 255 characters of the message.
+_NO_RESCUE = ("zvmsdk 1.6.3 has no API to IPL a guest from another device "
+              "than guest_create's ipl_from")
 
 UNSUPPORTED = {
-    'rescue': "the connector cannot boot a guest from a rescue image",
-    'unrescue': "the connector cannot boot a guest from a rescue image",
+    # rescue.py: why, and the refusal before Nova stops the guest.
+    'rescue': _NO_RESCUE,
+    'unrescue': _NO_RESCUE,
     'suspend': "z/VM guests cannot be suspended to disk through the "
                "connector; use pause",
     'resume': "z/VM guests cannot be suspended to disk through the "
@@ -82,8 +86,6 @@ UNSUPPORTED = {
     'mount_share': "virtiofs shares do not exist on z/VM",
     'umount_share': "virtiofs shares do not exist on z/VM",
     'is_share_mounted': "virtiofs shares do not exist on z/VM",
-    'attach_interface': "NICs are defined when the guest is built",
-    'detach_interface': "NICs are defined when the guest is built",
     'volume_snapshot_create': "assisted volume snapshots are a libvirt "
                               "feature",
     'volume_snapshot_delete': "assisted volume snapshots are a libvirt "

@@ -16,6 +16,7 @@ from unittest import mock
 import fixtures
 
 from nova.compute import power_state
+from nova.compute import task_states
 from nova import context
 from nova import exception
 from nova import test
@@ -131,7 +132,15 @@ class UnsupportedTestCase(DriverTestBase):
         self.assertIsInstance(err, NotImplementedError)
         self.assertEqual('rescue', err.operation)
         self.assertIn('does not support rescue', str(err))
-        self.assertIn('rescue image', str(err))
+        self.assertIn('ipl_from', str(err))
+        self.assertEqual([], self.client.calls)
+
+    def test_power_off_that_starts_a_rescue_is_refused(self):
+        # Nova stops the guest before it calls rescue: the guest must not
+        # be stopped for an operation that is refused anyway.
+        self.instance.task_state = task_states.RESCUING
+        self.assertRaises(unsupported.NotSupported, self.driver.power_off,
+                          self.instance)
         self.assertEqual([], self.client.calls)
 
     def test_every_unsupported_operation_refuses(self):
