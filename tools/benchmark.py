@@ -28,13 +28,15 @@ Usage::
     python tools/benchmark.py [--guests 5000] [--iterations 5]
                               [--latency API=SPEC] [--json FILE]
                               [--no-token-pass] [--max-seconds 1800]
-                              [--cases lifecycle,sync,boot,import]
+                              [--cases lifecycle,sync,boot,import,simulator]
                               [--sync-sizes 10,100,1000]
                               [--boot-count 20] [--boot-latencies 2,20]
-                              [--image-mib 1024]
+                              [--boot-runs 1] [--image-mib 1024]
 
 The cases besides ``lifecycle`` (power-state sync at scale, concurrent
-boots, large image import) are in ``benchmark_scale.py``.
+boots, large image import) are in ``benchmark_scale.py``; the simulator's
+own start time and call latency (``simulator``) in
+``benchmark_simulator.py``.
 
 The method and the measured results are in
 ``doc/source/contributor/benchmark.rst``.
@@ -77,6 +79,7 @@ from oslo_utils import importutils  # noqa: E402
 from oslo_utils import uuidutils  # noqa: E402
 
 import benchmark_scale  # noqa: E402
+import benchmark_simulator  # noqa: E402
 from nova_zvm.simulator import control  # noqa: E402
 from nova_zvm.simulator import images as sim_images  # noqa: E402
 from nova_zvm.virt.zvm import client as zvm_client  # noqa: E402
@@ -360,7 +363,8 @@ class Run(object):
 
     def start_simulator(self, auth):
         options = dict(guests=self.args.guests, latency=self.args.latency,
-                       start_timeout=300.0)
+                       start_timeout=300.0,
+                       **benchmark_simulator.real_connector_options())
         if auth == 'token':
             options.update(auth='token', token_file=self.token_file)
         # Kept before start(): stop_simulator() reaps a half-started one.
@@ -764,6 +768,10 @@ def parse_args(argv):
                         default=[2.0, 20.0],
                         help='simulated guest_deploy seconds of the '
                              'concurrent boot case (default 2,20)')
+    parser.add_argument('--boot-runs', type=int, default=1,
+                        help='runs of the concurrent boot case per latency '
+                             'and driver; the median is shown (default '
+                             '%(default)s)')
     parser.add_argument('--image-mib', type=int, default=1024,
                         help='image size of the import case in MiB '
                              '(default %(default)s)')
@@ -777,10 +785,19 @@ def parse_args(argv):
         parser.error('--guests must not be negative')
     if args.iterations < 1:
         parser.error('--iterations must be at least 1')
+    if args.boot_runs < 1:
+        parser.error('--boot-runs must be at least 1')
     return args
 
 
-CASES = ('lifecycle',) + tuple(benchmark_scale.CASES)
+# case -> (run, format, failures): the cases besides lifecycle.
+SCALE_CASES = dict(
+    {case: funcs + (lambda results, case=case:
+                    benchmark_scale.failures(case, results),)
+     for case, funcs in benchmark_scale.CASES.items()},
+    **{case: funcs + (benchmark_simulator.failures,)
+       for case, funcs in benchmark_simulator.CASES.items()})
+CASES = ('lifecycle',) + tuple(SCALE_CASES)
 
 
 def _names(allowed):
@@ -816,7 +833,7 @@ def run_scale_cases(args, workdir, out):
                 continue
             out.write('-- %s\n' % case)
             out.flush()
-            results[case] = benchmark_scale.CASES[case][0](
+            results[case] = SCALE_CASES[case][0](
                 sys.modules[__name__], run, out)
             run.args = args
     return results
@@ -875,8 +892,7 @@ def main(argv=None, out=sys.stdout):
     for pass_result in results:
         out.write(format_calls(pass_result) + '\n\n')
     for case, case_results in scale.items():
-        out.write(benchmark_scale.CASES[case][1](case_results, args) +
-                  '\n\n')
+        out.write(SCALE_CASES[case][1](case_results, args) + '\n\n')
     if results:
         out.write('req: HTTP requests to the connector, token requests '
                   'included;\ntok: token requests; conn: TCP connections '
@@ -889,7 +905,7 @@ def main(argv=None, out=sys.stdout):
               for op, label in OPERATIONS
               if (p['drivers'].get(THIS, {}).get(op) or {}).get('failed')]
     failed += [label for case, case_results in scale.items()
-               for label in benchmark_scale.failures(case, case_results)]
+               for label in SCALE_CASES[case][2](case_results)]
     if failed or any(p['leftovers'] for p in results):
         out.write('FAILED: this driver failed (%s) or left guests or images '
                   'behind\n' % ', '.join(failed))

@@ -152,19 +152,22 @@ def attach_dedicated(zvm, userid):
     """
     st = zvm.state
     with st.locked():
-        fcps = devices(st)
-        used = owners(st)
         with st.update_user(userid) as record:
             if record is None:
                 return
+            dedicates = [line.split() for line in
+                         directory.statements(record, 'DEDICATE')]
+            dedicates = [(_norm(w[1]), _norm(w[2])) for w in dedicates
+                         if len(w) >= 3]
             attached = {}
-            for line in directory.statements(record, 'DEDICATE'):
-                words = line.split()
-                if len(words) < 3:
-                    continue
-                vdev, rdev = _norm(words[1]), _norm(words[2])
-                if rdev in fcps and used.get(rdev) in (None, userid):
-                    attached[vdev] = rdev
+            if dedicates:
+                # Only then: owners() reads every guest's record, which
+                # made each logon cost 0.6 s of CPU with 5,000 guests.
+                fcps = devices(st)
+                used = owners(st)
+                for vdev, rdev in dedicates:
+                    if rdev in fcps and used.get(rdev) in (None, userid):
+                        attached[vdev] = rdev
             record['attached'] = attached
 
 

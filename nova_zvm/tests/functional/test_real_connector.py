@@ -18,6 +18,8 @@ file cfgdrive.iso, reached by scp from the compute host; guest_create's
 console spool.
 """
 
+import base64
+
 from nova_zvm.tests.functional import base
 
 
@@ -36,6 +38,22 @@ class RealConnectorTestCase(base.ZVMFunctionalTestCase):
         self.assertEqual(server['id'], seen['uuid'])
         self.assertEqual('cfg-real', seen['name'])
         self.assertEqual(0, self.admin().counters()['statuses'].get('500', 0))
+        self._delete_server(server)
+
+    def test_config_drive_built_without_mkisofs(self):
+        # The driver writes the ISO9660 image itself: no mkisofs_cmd runs
+        # (here there is none), and the guest reads it as genisoimage's.
+        self.flags(mkisofs_cmd='/nonexistent/genisoimage')
+        user_data = base64.b64encode(b'#cloud-config\n').decode()
+        server = self.boot(name='cfg-inproc', user_data=user_data)
+        self.assertEqual('ACTIVE', server['status'])
+        seen = self.guest(server)['config_drive']
+        self.assertEqual('config-2', seen['label'])
+        self.assertEqual('rock_ridge', seen['names'])
+        self.assertEqual(server['id'], seen['uuid'])
+        self.assertEqual('cfg-inproc', seen['name'])
+        self.assertTrue(seen['user_data'])
+        self.assertTrue(seen['addresses'])
         self._delete_server(server)
 
     def test_two_nics_in_one_call(self):

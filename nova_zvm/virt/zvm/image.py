@@ -61,6 +61,7 @@ Files
 
 import contextlib
 import hashlib
+import itertools
 import os
 import re
 import shutil
@@ -118,6 +119,10 @@ CHUNK = 1024 * 1024
 
 # Paths of the temporary files in use in this process (the sweep skips them).
 _live_files = set()
+# Tokens of the holders of an image's lock (ImageCache._epochs); a
+# sentinel for "not asked".
+_EPOCHS = itertools.count()
+_NOT_ASKED = object()
 _live_files_lock = threading.Lock()
 
 
@@ -289,6 +294,10 @@ class ImageOps(object):
         # image name -> time.monotonic() of the last ensure_image: the cache
         # ageing never removes an image a spawn here may be deploying.
         self._last_used = {}
+        # Images _age_out is removing; image name -> the last holder of its
+        # lock (see _query_unlocked).
+        self._removing = set()
+        self._epochs = {}
         self._deploy_capture = threading.BoundedSemaphore(
             CONF.zvm.max_concurrent_deploy_capture)
 
@@ -341,9 +350,18 @@ class ImageOps(object):
         imagecheck.check_metadata(image_meta, image_id)
         os_distro = required_os_distro(image_meta)
         disk_type = _disk_type(os_distro)
+        epoch = self._epochs.get(image_id)
+        info = self._query_unlocked(image_id)
+        if (info is not _NOT_ASKED and info and
+                info.get('last_access_time') != -1):
+            imagecheck.check_fits(image_id, self._disk_units.get(image_id),
+                                  root_gb)
+            return image_id, False
         with lockutils.lock(LOCK_PREFIX + image_id):
+            # Held by another spawn or the ageing meanwhile: asked again.
+            if info is _NOT_ASKED or self._epochs.get(image_id) != epoch:
+                info = self._query(image_id)
             self._last_used[image_id] = time.monotonic()
-            info = self._query(image_id)
             if info is not None and self._usable(info):
                 imagecheck.check_fits(image_id,
                                       self._disk_units.get(image_id),
@@ -354,10 +372,33 @@ class ImageOps(object):
                 imagecheck.check_fits(
                     image_id, imagecheck.peek_header(context, image_meta,
                                                      image_id), root_gb)
-            self._import(context, image_meta, image_id, os_distro,
-                         disk_type, trusted_certs, root_gb)
+            try:
+                self._import(context, image_meta, image_id, os_distro,
+                             disk_type, trusted_certs, root_gb)
+            finally:
+                self._epochs[image_id] = next(_EPOCHS)
             self._last_used[image_id] = time.monotonic()
             return image_id, True
+
+    def _query_unlocked(self, image_id):
+        """The image's ``image_query`` answer, without the image's lock.
+
+        Concurrent spawns of one image must not queue for the image's lock
+        just to see that it was imported. Safe against the cache ageing:
+        the use is recorded first and ``_age_out`` marks an image before it
+        reads that record; a removal that read it before this use is
+        either still marked here (the locked path, which waits for it and
+        imports again) or finished before the query (which finds nothing).
+        A later removal sees this use and keeps the image. The answer is
+        reused under the lock when nobody held it meanwhile (``_epochs``):
+        a first use costs one query, as before.
+
+        :returns: the answer (None: not there), or ``_NOT_ASKED``
+        """
+        self._last_used[image_id] = time.monotonic()
+        if image_id in self._removing:
+            return _NOT_ASKED
+        return self._query(image_id)
 
     def _query(self, image_id):
         try:
@@ -567,13 +608,19 @@ class ImageOps(object):
     def _age_out(self, name, min_age):
         # Under the image's lock: not while a spawn here imports it.
         with lockutils.lock(LOCK_PREFIX + name):
-            used_here = self._last_used.get(name)
-            if (used_here is not None and
-                    time.monotonic() - used_here < min_age):
-                return []
-            LOG.info("Removing image %s, unused on this host, from the "
-                     "connector's repository", name)
-            if not self._delete(name):
-                return []
-            self._last_used.pop(name, None)
-            return [name]
+            # Marked before the use is read: _query_unlocked.
+            self._removing.add(name)
+            try:
+                used_here = self._last_used.get(name)
+                if (used_here is not None and
+                        time.monotonic() - used_here < min_age):
+                    return []
+                LOG.info("Removing image %s, unused on this host, from the "
+                         "connector's repository", name)
+                if not self._delete(name):
+                    return []
+                self._last_used.pop(name, None)
+                return [name]
+            finally:
+                self._epochs[name] = next(_EPOCHS)
+                self._removing.discard(name)

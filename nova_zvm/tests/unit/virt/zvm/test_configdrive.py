@@ -13,10 +13,12 @@
 """Tests of the transport file: real ISO9660 images, read back."""
 
 import contextlib
+import errno
 import io
 import logging
 import os
 import stat
+from unittest import mock
 
 import fixtures
 from oslo_concurrency import processutils
@@ -76,8 +78,6 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         self.tmp_path = os.path.join(self.tmp, 'images')
         self.flags(image_tmp_path=self.tmp_path, group='zvm')
         self.flags(config_drive_format='iso9660')
-        if not os.path.exists(fakes.mkisofs_cmd()):
-            self.skipTest('pycdlib-genisoimage is not installed')
         self.ctxt = context.get_admin_context()
         self.instance = fake_instance.fake_instance_obj(self.ctxt, id=1)
         self.instance.system_metadata = {}
@@ -181,11 +181,30 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         self.assertFalse(os.path.exists(self.tmp_path) and
                          os.listdir(self.tmp_path))
 
-    def test_mkisofs_failure_leaves_no_file(self):
-        self.flags(mkisofs_cmd='false')
-        self.assertRaises(processutils.ProcessExecutionError, self._make)
-        # Neither the file nor its folder.
+    def _disk_full(self):
+        """Writing the image fails half-way: the disk is full."""
+        def write(path, *args, **kwargs):
+            with open(path, 'wb') as f:
+                f.write(b'\0' * 2048)
+            raise OSError(errno.ENOSPC, 'No space left on device')
+
+        return mock.patch.object(pycdlib.PyCdlib, 'write',
+                                 side_effect=write)
+
+    def test_write_failure_leaves_no_file(self):
+        with self._disk_full():
+            err = self.assertRaises(OSError, self._make)
+        self.assertEqual(errno.ENOSPC, err.errno)
+        # Neither the half-written file nor its folder.
         self.assertEqual([], os.listdir(self.tmp_path))
+
+    def test_mkisofs_cmd_not_run(self):
+        # Built in this process: a broken mkisofs_cmd does not matter.
+        self.flags(mkisofs_cmd='false')
+        with mock.patch.object(processutils, 'execute') as execute:
+            label, _files = read_iso(self._make())
+        self.assertEqual('config-2', label)
+        self.assertEqual([], execute.call_args_list)
 
     def test_password_never_logged(self):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
@@ -198,8 +217,8 @@ class ConfigDriveTestCase(test.NoDBTestCase):
 
     def test_password_not_logged_on_failure(self):
         logger = self.useFixture(fixtures.FakeLogger(level=logging.DEBUG))
-        self.flags(mkisofs_cmd='false')
-        self.assertRaises(processutils.ProcessExecutionError, self._make)
+        with self._disk_full():
+            self.assertRaises(OSError, self._make)
         self.assertIn('Building the config drive', logger.output)
         self.assertNotIn(PASSWORD, logger.output)
 
@@ -230,3 +249,84 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         self.assertFalse(os.path.exists(paths[0]))
         self.assertFalse(os.path.exists(os.path.dirname(paths[0])))
         self.assertEqual([], os.listdir(self.tmp_path))
+
+
+def iso_tree(path):
+    """What a reader of the image sees: label, publisher, names, modes."""
+    iso = pycdlib.PyCdlib()
+    iso.open(path)
+    try:
+        seen = {'label': iso.pvd.volume_identifier.decode().strip(),
+                'publisher': iso.pvd.publisher_identifier.text.decode(
+                    ).strip(),
+                'rock_ridge': iso.has_rock_ridge(),
+                'joliet': iso.has_joliet()}
+        for kind in ('rr_path', 'joliet_path', 'iso_path'):
+            tree = {}
+            for dirname, dirs, names in iso.walk(**{kind: '/'}):
+                for name in dirs:
+                    full = os.path.join(dirname, name)
+                    rec = iso.get_record(**{kind: full})
+                    tree[full] = ('dir', rec.rock_ridge.get_file_mode()
+                                  if kind == 'rr_path' else None)
+                for name in names:
+                    full = os.path.join(dirname, name)
+                    out = io.BytesIO()
+                    iso.get_file_from_iso_fp(out, **{kind: full})
+                    rec = iso.get_record(**{kind: full})
+                    tree[full] = (out.getvalue(),
+                                  rec.rock_ridge.get_file_mode()
+                                  if kind == 'rr_path' else None)
+            seen[kind] = tree
+    finally:
+        iso.close()
+    return seen
+
+
+class GenisoimageCompatTestCase(test.NoDBTestCase):
+    """The in-process image reads as genisoimage's does."""
+
+    FILES = [
+        ('openstack/latest/meta_data.json', '{"uuid": "x"}'),
+        ('openstack/latest/network_data.json', '{}'),
+        ('openstack/latest/vendor_data.json', '{}'),
+        ('openstack/latest/vendor_data2.json', '{}'),
+        ('openstack/latest/user_data', b'#cloud-config\n\xff'),
+        ('openstack/2012-08-10/meta_data.json', '{"uuid": "x"}'),
+        ('openstack/2013-04-04/meta_data.json', '{"uuid": "x"}'),
+        ('openstack/content/0000', b'hello z\n'),
+        ('ec2/latest/meta-data.json', '{}'),
+        ('ec2/2009-04-04/meta-data.json', '{}'),
+    ]
+
+    def setUp(self):
+        super(GenisoimageCompatTestCase, self).setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        if not os.path.exists(fakes.mkisofs_cmd()):
+            self.skipTest('pycdlib-genisoimage is not installed')
+
+    def _genisoimage(self):
+        """Nova's ConfigDriveBuilder with pycdlib-genisoimage."""
+        from nova.virt import configdrive as nova_configdrive
+        self.flags(mkisofs_cmd=fakes.mkisofs_cmd(),
+                   config_drive_format='iso9660')
+        path = os.path.join(self.tmp, 'nova.iso')
+        with nova_configdrive.ConfigDriveBuilder() as cdb:
+            cdb.mdfiles = list(self.FILES)
+            cdb.make_drive(path)
+        return path
+
+    def test_same_names_content_modes_label(self):
+        ours = iso_tree(configdrive.write_iso(
+            os.path.join(self.tmp, 'ours.iso'), self.FILES))
+        nova = iso_tree(self._genisoimage())
+        self.assertEqual('config-2', ours['label'])
+        self.assertTrue(ours['rock_ridge'])
+        self.assertTrue(ours['joliet'])
+        self.assertIn('/openstack/latest/vendor_data2.json',
+                      ours['rr_path'])
+        self.assertEqual(b'#cloud-config\n\xff',
+                         ours['rr_path']['/openstack/latest/user_data'][0])
+        self.assertEqual(0o100444, ours['rr_path'][
+            '/openstack/latest/user_data'][1])
+        self.assertEqual(nova, ours)

@@ -26,6 +26,7 @@ import time
 from unittest import mock
 
 import fixtures
+from oslo_concurrency import lockutils
 
 from nova import context
 from nova import exception
@@ -605,16 +606,62 @@ class ImageLockTestCase(ImageTestBase):
         first = self._spawn_thread(IMAGE_ID)
         self.assertTrue(downloading.wait(10))
         second = self._spawn_thread(IMAGE_ID)
-        # The second waits on the lock: it has not even queried yet.
+        # The second found nothing without the lock and waits on it.
         time.sleep(0.2)
-        self.assertEqual(1, self.client.count('image_query'))
+        self.assertTrue(second.is_alive())
+        self.assertEqual(0, self.client.count('image_import') -
+                         len(self.repo.images))
         release.set()
         first.join(10)
         second.join(10)
         self.assertEqual([], self.errors)
         self.assertEqual(1, self.client.count('image_import'))
-        # The second reused the first's import with one query.
-        self.assertEqual(2, self.client.count('image_query'))
+        # The second asked again after the first's import, and used it.
+        self.assertEqual(3, self.client.count('image_query'))
+        self.assertEqual([IMAGE_ID], list(self.repo.images))
+
+    def test_imported_image_used_without_waiting_for_the_lock(self):
+        # Concurrent boots of an imported image do not queue on its lock.
+        self.repo.add(IMAGE_ID)
+        with lockutils.lock(image.LOCK_PREFIX + IMAGE_ID):
+            thread = self._spawn_thread(IMAGE_ID)
+            thread.join(10)
+            self.assertFalse(thread.is_alive())
+        self.assertEqual([], self.errors)
+        self.assertEqual(['image_query'], self.client.api_names())
+
+    def test_image_being_aged_out_is_imported_again(self):
+        # The cache ageing is removing the image when a spawn needs it:
+        # the spawn waits for the removal and imports it again, never
+        # deploys an image that is going away.
+        self.flags(remove_unused_base_images=True,
+                   remove_unused_original_minimum_age_seconds=3600,
+                   group='image_cache')
+        self.repo.add(IMAGE_ID, atime=time.time() - 7200)
+        deleting = threading.Event()
+        release = threading.Event()
+        real_delete = self.repo.delete
+
+        def delete(name):
+            deleting.set()
+            self.assertTrue(release.wait(10))
+            return real_delete(name)
+        self.client.answers['image_delete'] = delete
+        ager = threading.Thread(target=self.ops.manage_image_cache,
+                                args=(self.ctxt, []))
+        ager.start()
+        self.assertTrue(deleting.wait(10))
+        spawn = self._spawn_thread(IMAGE_ID)
+        time.sleep(0.2)
+        # Marked as being removed: not even asked without the lock.
+        self.assertTrue(spawn.is_alive(), (self.errors, self.client.calls))
+        release.set()
+        ager.join(10)
+        spawn.join(10)
+        self.assertEqual([], self.errors)
+        self.assertEqual(1, self.client.count('image_delete'))
+        self.assertEqual(1, self.client.count('image_import'))
+        self.assertIn(IMAGE_ID, self.repo.images)
 
     def test_different_images_in_parallel(self):
         started = {IMAGE_ID: threading.Event(), OTHER_ID: threading.Event()}
