@@ -102,6 +102,28 @@ def _typed_defaults(conf):
                 conf[group][name] = int(value)
 
 
+HOST_DEFAULT_TEMPLATE = 'host-default'
+
+
+def ensure_host_default_fcp_template(api, fcp_devices):
+    """The host default FCP Multipath Template of ``fcp_devices``.
+
+    What an operator does once on a new connector (zvmsdk 1.6.3 has no
+    other way to get one): without it, every volume attach that names no
+    template fails. Made through the real API; kept across restarts.
+    """
+    if not fcp_devices:
+        return None
+    existing = api.get_fcp_templates(host_default=True)
+    templates = (existing or {}).get('fcp_templates') or []
+    if templates:
+        return templates[0]
+    made = api.create_fcp_template(
+        HOST_DEFAULT_TEMPLATE, description='nova-zvm-simulator --fcp-devices',
+        fcp_devices=fcp_devices, host_default=True)
+    return made['fcp_template']
+
+
 class Connector(object):
     """One built connector: the SDKAPI and the fake z/VM under it."""
 

@@ -94,3 +94,15 @@ class RestartTestCase(test.NoDBTestCase):
         sim, client = self.start(port=port)
         self.assertEqual('http://127.0.0.1:%d' % port, sim.url)
         self.assertEqual(0, client.call('guest_list')['overallRC'])
+
+    def test_fcp_devices_make_one_host_default_template(self):
+        # What an operator does once on a new connector: without a host
+        # default FCP Multipath Template every volume attach fails.
+        for _restart in range(2):
+            sim, client = self.start(fcp_devices='1a00-1a03;1b00-1b03')
+            templates = client.call('get_fcp_templates')['output'][
+                'fcp_templates']
+            self.assertEqual([(True, 2)], [
+                (t['host_default'], t['min_fcp_paths_count'])
+                for t in templates])
+            sim.stop()
