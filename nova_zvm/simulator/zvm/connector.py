@@ -28,7 +28,10 @@ start do, inside this process and under a state directory:
 * z/VM's waits can be compressed for tests (clock.py).
 * ``zvmsdk.api.SDKAPI()`` is built, which builds smtclient, vmops,
   imageops, networkops, volumeop (it syncs the FCP database with z/VM),
-  monitor and the sqlite databases, as on a real connector.
+  monitor and the sqlite databases, as on a real connector;
+* with FCP devices, the operator's one-time setup of the connector's FCP
+  database is done through zvmsdk's own API: a host default FCP Multipath
+  Template holding them (:func:`default_fcp_template`).
 
 zvmsdk keeps module-level singletons, so there is one connector per
 process (SSI members are separate processes).
@@ -158,4 +161,21 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     clock.install(time_scale)
     from zvmsdk import api
     _BUILT = Connector(api.SDKAPI(), zvm, server, connector_dir)
+    if fcp_devices:
+        default_fcp_template(_BUILT.api, fcp_devices)
     return _BUILT
+
+
+def default_fcp_template(sdkapi, fcp_devices, name='default'):
+    """The host default FCP Multipath Template an operator creates.
+
+    zvmsdk 1.6.3 reserves FCP devices only from a template
+    (``get_volume_connector`` without one answers 300/30/300/11); a real
+    installation creates it once with ``POST /volumes/fcptemplates``. Kept
+    across restarts: made only when the connector has no template yet.
+    """
+    if sdkapi.get_fcp_templates()['fcp_templates']:
+        return None
+    return sdkapi.create_fcp_template(
+        name, description='host default (nova-zvm-simulator --fcp-devices)',
+        fcp_devices=fcp_devices, host_default=True)['fcp_template']

@@ -28,6 +28,8 @@ import os
 
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import disktools
+from nova_zvm.simulator.zvm import guestos
+from nova_zvm.simulator.zvm import guestvol
 
 EMPTY_DIGEST = hashlib.sha256(b'').hexdigest()
 
@@ -114,7 +116,7 @@ class Inventory(object):
         g['boots'] = guest.get('boots', 0)
         g['config_drive'] = guest.get('seen')
         g['reader'] = [dict(f) for f in record.get('reader', [])]
-        g['volumes'] = list(guest.get('volumes', []))
+        g['volumes'] = guestvol.volumes(record, self._pending_scripts(record))
         cpus = 0
         for line in record['lines']:
             words = line.split()
@@ -142,9 +144,20 @@ class Inventory(object):
             elif key == 'IPL':
                 g['ipl'] = words[1]
             elif key == 'LOADDEV':
-                g['loaddev'][words[1].upper()] = words[2]
+                g['loaddev'][words[1].lower()] = words[2].lower()
         g['vcpus'] = cpus
         return g
+
+    def _pending_scripts(self, record):
+        """Volume scripts in a guest's reader (run at its next boot)."""
+        scripts = []
+        for entry in record.get('reader', []):
+            name = '%s.%s' % (entry.get('name', ''), entry.get('type', ''))
+            if guestvol.handles(name):
+                data = guestos.reader_content(self.state, entry)
+                if data is not None:
+                    scripts.append((name, data.decode('utf-8', 'replace')))
+        return scripts
 
     def directory_guests(self):
         """Userids with a directory entry (profiles excluded)."""
