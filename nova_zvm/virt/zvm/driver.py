@@ -167,6 +167,8 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):
+        # Periodic: FCP releases that failed are tried again (fcp.py).
+        self._volume.reservations.retry_pending()
         return self._host.get_available_resource(nodename)
 
     @zvm_exc.translate
@@ -268,6 +270,10 @@ class ZVMDriver(driver.ComputeDriver):
                       "device reservations on the connector could not be "
                       "released; release them by hand: %s", err,
                       instance=instance)
+        # Whatever the connector still holds for the guest, mapped or not
+        # (fcp.py); a failure is retried by the periodic resource update.
+        self._volume.reservations.release_guest(names.userid(instance),
+                                                gone=True)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,
