@@ -327,7 +327,6 @@ def _build_zvm_backend(args):
         ssi_member=args.ssi_member, ssi_dir=args.ssi_dir,
         latency=_zvm_latency(args), time_scale=args.time_scale,
         max_concurrent_deploy_capture=args.max_concurrent_deploy_capture)
-    connector.ensure_host_default_fcp_template(built.api, args.fcp_devices)
     backend = inventory.Inventory(built)
     _preload(backend, args.guests)
     return backend

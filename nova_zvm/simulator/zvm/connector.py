@@ -28,7 +28,10 @@ start do, inside this process and under a state directory:
 * z/VM's waits can be compressed for tests (clock.py).
 * ``zvmsdk.api.SDKAPI()`` is built, which builds smtclient, vmops,
   imageops, networkops, volumeop (it syncs the FCP database with z/VM),
-  monitor and the sqlite databases, as on a real connector.
+  monitor and the sqlite databases, as on a real connector;
+* with FCP devices, the operator's one-time setup of the connector's FCP
+  database is done through zvmsdk's own API: a host default FCP Multipath
+  Template holding them (:func:`default_fcp_template`).
 
 zvmsdk keeps module-level singletons, so there is one connector per
 process (SSI members are separate processes).
@@ -102,28 +105,6 @@ def _typed_defaults(conf):
                 conf[group][name] = int(value)
 
 
-HOST_DEFAULT_TEMPLATE = 'host-default'
-
-
-def ensure_host_default_fcp_template(api, fcp_devices):
-    """The host default FCP Multipath Template of ``fcp_devices``.
-
-    What an operator does once on a new connector (zvmsdk 1.6.3 has no
-    other way to get one): without it, every volume attach that names no
-    template fails. Made through the real API; kept across restarts.
-    """
-    if not fcp_devices:
-        return None
-    existing = api.get_fcp_templates(host_default=True)
-    templates = (existing or {}).get('fcp_templates') or []
-    if templates:
-        return templates[0]
-    made = api.create_fcp_template(
-        HOST_DEFAULT_TEMPLATE, description='nova-zvm-simulator --fcp-devices',
-        fcp_devices=fcp_devices, host_default=True)
-    return made['fcp_template']
-
-
 class Connector(object):
     """One built connector: the SDKAPI and the fake z/VM under it."""
 
@@ -180,4 +161,21 @@ def build(state_dir, system='ZVMHOST1', zcc_userid='ZCCUSER', cpus=16,
     clock.install(time_scale)
     from zvmsdk import api
     _BUILT = Connector(api.SDKAPI(), zvm, server, connector_dir)
+    if fcp_devices:
+        default_fcp_template(_BUILT.api, fcp_devices)
     return _BUILT
+
+
+def default_fcp_template(sdkapi, fcp_devices, name='default'):
+    """The host default FCP Multipath Template an operator creates.
+
+    zvmsdk 1.6.3 reserves FCP devices only from a template
+    (``get_volume_connector`` without one answers 300/30/300/11); a real
+    installation creates it once with ``POST /volumes/fcptemplates``. Kept
+    across restarts: made only when the connector has no template yet.
+    """
+    if sdkapi.get_fcp_templates()['fcp_templates']:
+        return None
+    return sdkapi.create_fcp_template(
+        name, description='host default (nova-zvm-simulator --fcp-devices)',
+        fcp_devices=fcp_devices, host_default=True)['fcp_template']

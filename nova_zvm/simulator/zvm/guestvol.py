@@ -102,6 +102,42 @@ def run_script(zvm, userid, name, text):
     return OK
 
 
+def _wwpns(values):
+    return ['0x' + (w[2:] if w.startswith('0x') else w) for w in values]
+
+
+def volumes(record, pending=()):
+    """The LUNs of a guest, as the admin inventory reports them.
+
+    Those its Linux sees (``configured``) and, for the scripts still in
+    its reader (``pending``: ``(file name, text)`` in reader order, run at
+    its next boot), what it will see then (``configured`` False): a
+    stopped guest gets its volumes at its next boot.
+    """
+    result = {}
+    for lun, seen in sorted(((record or {}).get('luns') or {}).items()):
+        paths = [p.split(':', 1) for p in seen.get('paths', [])]
+        result[lun] = {
+            'lun': lun, 'fcps': sorted(set(f for f, _w in paths)),
+            'wwpns': sorted(set(_wwpns(w for _f, w in paths))),
+            'mount_point': seen.get('device'), 'configured': True}
+    for name, text in pending:
+        params = script_parameters(text)
+        lun = params.get('lun', '').lower()
+        lun = lun[2:] if lun.startswith('0x') else lun
+        if name.lower() == DETACH_SCRIPT:
+            result.pop(lun, None)
+            continue
+        target = params.get('target_filename')
+        result[lun] = {
+            'lun': lun, 'fcps': sorted(params.get('fcp_list', '').split()),
+            'wwpns': sorted(set(_wwpns(
+                params.get('input_wwpns', '').lower().split()))),
+            'mount_point': '/dev/%s' % target if target else None,
+            'configured': False}
+    return [result[k] for k in sorted(result)]
+
+
 def status_line(exit_code, pid=1234):
     """systemctl's Main PID line for zvmguestconfigure's last run."""
     return 'Main PID: %d (code=exited, status=%d/%s)' % (

@@ -41,6 +41,7 @@ from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import disktools
 from nova_zvm.simulator.zvm import guestos
+from nova_zvm.simulator.zvm import guestvol
 
 EMPTY_DIGEST = hashlib.sha256(b'').hexdigest()
 
@@ -155,7 +156,7 @@ class Inventory(object):
         g['boots'] = guest.get('boots', 0)
         g['config_drive'] = guest.get('seen')
         g['reader'] = [dict(f) for f in record.get('reader', [])]
-        g['volumes'] = list(guest.get('volumes', []))
+        g['volumes'] = guestvol.volumes(record, self._pending_scripts(record))
         # The running guest's NICs (CP's view, hotplug included) and the
         # files its configuration scripts wrote (zvmguestconfigure).
         g['active_nics'] = (dict(record.get('active_nics') or {})
@@ -185,11 +186,22 @@ class Inventory(object):
             elif key == 'IPL':
                 g['ipl'] = words[1]
             elif key == 'LOADDEV':
-                g['loaddev'][words[1].upper()] = words[2]
+                g['loaddev'][words[1].lower()] = words[2].lower()
         # The CPUs it gets at its next logon: CPU and COMMAND DEFINE CPU
         # statements of one address define one CPU.
         g['vcpus'] = len(definition.logon_cpus(record))
         return g
+
+    def _pending_scripts(self, record):
+        """Volume scripts in a guest's reader (run at its next boot)."""
+        scripts = []
+        for entry in record.get('reader', []):
+            name = '%s.%s' % (entry.get('name', ''), entry.get('type', ''))
+            if guestvol.handles(name):
+                data = guestos.reader_content(self.state, entry)
+                if data is not None:
+                    scripts.append((name, data.decode('utf-8', 'replace')))
+        return scripts
 
     def directory_guests(self):
         """Userids with a directory entry (profiles excluded)."""

@@ -17,8 +17,10 @@ has FCP devices that the connector reserves for a guest, and records each
 LUN it attaches. The leak check includes FCP reservations.
 """
 
+from nova import exception
 from nova.tests import fixtures as nova_fixtures
 from nova.tests.functional.api import client as api_client
+from nova.volume import cinder
 
 from nova_zvm.tests.functional import base
 
@@ -150,5 +152,90 @@ class VolumeTestCase(base.ZVMFunctionalTestCase):
                          self.admin().counters()['api_calls'])
         self.assertIn('volume_refresh_bootmap',
                       self.admin().counters()['api_calls'])
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
+
+
+class FCPLeakTestCase(base.ZVMFunctionalTestCase):
+    """FCP devices the connector holds for a guest never outlive it."""
+
+    SIMULATOR_OPTIONS = {'fcp_devices': FCP_DEVICES}
+    fcp_in_use = VolumeTestCase.fcp_in_use
+    attach_failing = VolumeTestCase.attach_failing
+    attach = VolumeTestCase.attach
+    detach = VolumeTestCase.detach
+
+    def reserved_for(self, server):
+        userid = self.userid(server)
+        return {dev: d for dev, d in self.fcp_in_use().items()
+                if (d['assigner_id'] or '').upper() == userid}
+
+    def attach_refused_by_cinder(self, server):
+        # Nova reserves the devices (get_volume_connector), then Cinder
+        # fails: the driver is never asked to attach.
+        # (The Cinder fixture's mock of attachment_update, made to fail.)
+        update = cinder.API.attachment_update
+        fixture_answer = update.side_effect
+        update.side_effect = exception.InvalidInput(
+            reason='simulated Cinder failure')
+        try:
+            self.attach_failing(server, VOLUME)
+        finally:
+            update.side_effect = fixture_answer
+
+    def test_reservation_cinder_refused_is_released_at_delete(self):
+        server = self.boot()
+        self.attach_refused_by_cinder(server)
+        held = self.reserved_for(server)
+        self.assertTrue(held)
+        self.assertEqual([0] * len(held),
+                         [d['connections'] for d in held.values()])
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
+
+    def test_failed_release_at_delete_is_retried(self):
+        server = self.boot()
+        self.attach_refused_by_cinder(server)
+        self.admin().add_fault(
+            'get_fcp_templates:sdk_error,times=1,overallRC=500,modID=30,'
+            'rc=500,rs=1,errmsg=simulated FCP database failure')
+        self._delete_server(server)
+        # The server is gone; the reservation waits for the next try.
+        self.assertTrue(self.fcp_in_use())
+        self._run_periodics()
+        self.assertEqual({}, self.fcp_in_use())
+
+    def test_attach_whose_answer_is_lost_after_it_ran(self):
+        server = self.boot()
+        self.admin().add_fault('volume_attach:drop,times=1,execute=true')
+        self.attach(server)
+        # Nova knows the volume z/VM has: attached once, detachable.
+        volumes = self.guest(server)['volumes']
+        self.assertEqual(1, len(volumes))
+        self.assertEqual(1, self.admin().counters()['api_calls'][
+            'volume_attach'])
+        self.assertEqual(
+            [1] * len(self.reserved_for(server)),
+            [d['connections'] for d in self.reserved_for(server).values()])
+        self.detach(server)
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)
+
+    def test_attach_whose_answer_is_lost_before_it_ran(self):
+        server = self.boot()
+        self.admin().add_fault('volume_attach:drop,times=1')
+        self.attach_failing(server, VOLUME)
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)
+
+    def test_delete_leaves_nothing_when_counting_down_fails(self):
+        server = self.boot()
+        self.attach(server)
+        # The count-down of Nova's mappings fails at delete: the
+        # connections the deleted guest's devices still count are cleared.
+        self.admin().add_fault('volume_detach:sdk_error,overallRC=300,'
+                               'modID=30,rc=300,rs=5,errmsg=simulated')
         self._delete_server(server)
         self.assertEqual({}, self.fcp_in_use())

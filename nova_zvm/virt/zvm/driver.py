@@ -183,6 +183,8 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):
+        # Periodic: FCP releases that failed are tried again (fcp.py).
+        self._volume.reservations.retry_pending()
         # Nova's periodic resource update owns the source guests a confirm
         # could not delete (no connector call while there are none).
         leftover_guests.retry(nova_context.get_admin_context(),
@@ -288,6 +290,10 @@ class ZVMDriver(driver.ComputeDriver):
                       "device reservations on the connector could not be "
                       "released; release them by hand: %s", err,
                       instance=instance)
+        # Whatever the connector still holds for the guest, mapped or not
+        # (fcp.py); a failure is retried by the periodic resource update.
+        self._volume.reservations.release_guest(names.userid(instance),
+                                                gone=True)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,

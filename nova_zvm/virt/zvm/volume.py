@@ -104,8 +104,9 @@ from nova.i18n import _
 from nova.virt import driver as virt_driver
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
-from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import fcp as fcp_db
 from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import undo as undo_mod
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -317,6 +318,8 @@ class VolumeOps(object):
 
     def __init__(self, client):
         self._client = client
+        # Owner of the guests' FCP reservations and connections (fcp.py).
+        self.reservations = fcp_db.FCPReservations(client)
 
     # -- FCP reservations ----------------------------------------------------
 
@@ -350,8 +353,10 @@ class VolumeOps(object):
                               fcp_template_id=template)
         except exception.NovaException as err:
             LOG.warning("Could not release the FCP devices reserved for "
-                        "%(uid)s in template %(tmpl)s: %(err)s",
-                        {'uid': userid, 'tmpl': template, 'err': err})
+                        "%(uid)s in template %(tmpl)s; trying again later: "
+                        "%(err)s", {'uid': userid, 'tmpl': template,
+                                    'err': err})
+            self.reservations.retry_later(userid)
 
     def get_volume_connector(self, instance, fcp_devices=None):
         """Nova's connector for the guest: its FCP devices and WWPNs.
@@ -461,19 +466,22 @@ class VolumeOps(object):
         template = conn.get('fcp_template_id')
         request = connection(userid, fcps, targets, lun, distro, mountpoint,
                              is_root_volume=is_root_volume)
+        undo = undo_mod.UndoStack('volume attach', where=userid)
+        undo.push(_('release the FCP devices %(fcps)s reserved for %(uid)s '
+                    'in template %(tmpl)s (retried automatically)') % {
+                        'fcps': fcps, 'uid': userid, 'tmpl': template},
+                  self.reservations.release, userid, template)
         try:
-            self._client.call('volume_attach', request)
+            # A lost answer is decided on the connector's records (fcp.py).
+            self.reservations.attach(request)
         except Exception as err:
-            with excutils.save_and_reraise_exception():
-                LOG.error("Attaching LUN %(lun)s (targets %(wwpns)s) to "
-                          "%(uid)s through FCP devices %(fcps)s failed: "
-                          "%(err)s", {'lun': lun, 'wwpns': targets,
-                                      'uid': userid, 'fcps': fcps,
-                                      'err': err})
-                if isinstance(err, zvm_exc.ConnectorUnreachable):
-                    LOG.error("The connector may have attached LUN %s "
-                              "before the answer was lost", lun)
-                self.release(userid, template)
+            LOG.error("Attaching LUN %(lun)s (targets %(wwpns)s) to %(uid)s "
+                      "through FCP devices %(fcps)s failed: %(err)s",
+                      {'lun': lun, 'wwpns': targets, 'uid': userid,
+                       'fcps': fcps, 'err': err})
+            if not undo.rollback():
+                raise undo.incomplete(err) from err
+            raise
         stash(connection_info, fcps, template, distro)
         LOG.info("Attached LUN %(lun)s to %(uid)s at %(mp)s through FCP "
                  "devices %(fcps)s", {'lun': lun, 'uid': userid,

@@ -258,6 +258,25 @@ class VolumeConnectorTest(base.ConnectorTestCase):
         self.assertEqual(sorted(conn['zvm_fcp']),
                          sorted(answers[6]['output']))
 
+    def test_fcp_devices_make_one_host_default_template(self):
+        # The operator's setup: get_volume_connector needs a template.
+        calls = (['get_fcp_templates_details', [], {'statistics': False}],
+                 ['guest_create', ['VOL0004', 1, 1024,
+                                   [{'size': '1g', 'is_boot_disk': True}]]],
+                 ['get_volume_connector', ['VOL0004', True]])
+        answers = self.run_calls(*calls, fcp_devices=SPEC)
+        templates = answers[0]['output']['fcp_templates']
+        self.assertEqual([True], [t['host_default'] for t in templates])
+        # One path per ';'-separated group of --fcp-devices.
+        self.assertEqual(2, templates[0]['min_fcp_paths_count'])
+        self.assertEqual(2, answers[2]['output']['fcp_paths'])
+        self.assertEqual(templates[0]['id'],
+                         answers[2]['output']['fcp_template_id'])
+        # A restart keeps the one template (and its reservations).
+        again = self.run_calls(calls[0], fcp_devices=SPEC)
+        self.assertEqual([templates[0]['id']], [
+            t['id'] for t in again[0]['output']['fcp_templates']])
+
     def test_offline_and_foreign_devices_are_not_handed_out(self):
         # Before the connector starts: an operator varies 1a00-1a02
         # offline, a guest zvmsdk does not manage logs on with 1b00-1b02.

@@ -61,3 +61,26 @@ class GuestVolumeTest(test_fcp.FakeZVMTestCase):
             'rhel8.6', guestvol.DETACH_SCRIPT))
         self.assertEqual('Main PID: 1234 (code=exited, status=3/FAILURE)',
                          guestvol.status_line(guestvol.INVALID_WWPNS))
+
+    def test_inventory_view_of_configured_and_pending_volumes(self):
+        attach = script('rhel8.6', guestvol.ATTACH_SCRIPT, '1a00 1b00')
+        detach = script('rhel8.6', guestvol.DETACH_SCRIPT, '1a00 1b00')
+        # A stopped guest: the scripts wait in its reader.
+        pending = guestvol.volumes(self.state.user('G1'),
+                                   [('atvol.sh', attach)])
+        self.assertEqual([{
+            'lun': '0001000000000000', 'fcps': ['1a00', '1b00'],
+            'wwpns': ['0x500507680b21bac6', '0x500507680b22bac6'],
+            'mount_point': '/dev/sdz', 'configured': False}], pending)
+        self.assertEqual([], guestvol.volumes(
+            self.state.user('G1'), [('atvol.sh', attach),
+                                    ('devol.sh', detach)]))
+        # The running guest ran the script: the LUN is configured.
+        self.assertEqual(0, self.run_script('rhel8.6',
+                                            guestvol.ATTACH_SCRIPT))
+        seen = guestvol.volumes(self.state.user('G1'))
+        self.assertEqual([True], [v['configured'] for v in seen])
+        self.assertEqual(pending[0]['wwpns'], seen[0]['wwpns'])
+        self.assertEqual('/dev/sdz', seen[0]['mount_point'])
+        self.assertEqual([], guestvol.volumes(self.state.user('G1'),
+                                              [('devol.sh', detach)]))

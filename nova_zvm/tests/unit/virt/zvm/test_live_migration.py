@@ -358,9 +358,11 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         bdi = {'block_device_mapping': [test_volume.bdm(info)]}
         self.ops.pre_live_migration(self.ctxt, self.instance, bdi, [], None,
                                     dest_data(fcp=['1a00', '1b00']))
-        self.assertEqual(['get_volume_connector', 'volume_attach'],
+        # (the devices' connection counts are read before the attach)
+        self.assertEqual(['get_volume_connector', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_attach'],
                          self.client.api_names())
-        request = self.client.calls[1][1][0]
+        request = self.client.calls[3][1][0]
         self.assertIs(True, request['is_root_volume'])
         self.assertEqual(['1a00', '1b00'], request['zvm_fcp'])
         self.assertEqual(['1a00', '1b00'], volume.stashed(info)['fcp'])
@@ -652,7 +654,8 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
             ['host_get_ssi_info', 'get_fcp_usage',
              'get_fcp_usage', 'get_volume_connector', 'get_volume_connector',
              'set_fcp_usage', 'set_fcp_usage', 'get_volume_connector',
-             'get_volume_connector', 'volume_attach', 'guest_register'],
+             'get_volume_connector', 'get_fcp_usage', 'get_fcp_usage',
+             'volume_attach', 'guest_register'],
             self.dst_client.api_names())
 
     def test_rollback_detach_on_the_destination_keeps_the_guest(self):

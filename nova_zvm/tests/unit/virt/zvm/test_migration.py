@@ -529,14 +529,16 @@ class SameHostResizeTestCase(MigrationTestBase):
         drv = driver.ZVMDriver(self.virtapi, client=self.src)
         drv.destroy(self.ctxt, self.instance, [])
         self.assertEqual([('guest_delete', (USERID,), {}),
-                          ('image_delete', (MIG_IMAGE,), {})],
+                          ('image_delete', (MIG_IMAGE,), {}),
+                          ('get_fcp_templates', (), {'assigner_id': USERID})],
                          self.src.calls)
         self.assertNotIn(migration.KEPT_IMAGE_KEY,
                          self.instance.system_metadata)
         # A retry has nothing more to delete.
         self.src.calls = []
         drv.destroy(self.ctxt, self.instance, [])
-        self.assertEqual(['guest_delete'], self.src.api_names())
+        self.assertEqual(['guest_delete', 'get_fcp_templates'],
+                         self.src.api_names())
 
     def test_failed_rollback_names_what_is_left(self):
         self.src.answers['guest_resize_mem'] = fakes.connector_error(
@@ -948,7 +950,9 @@ class DriverMigrationTestCase(MigrationTestBase):
                               info, self.vifs, None, True, {}, None, True)
         self.instance.task_state = task_states.RESIZE_REVERTING
         dest.destroy(self.ctxt, self.instance, self.vifs)
-        self.assertEqual('guest_delete', self.dst.api_names()[-1])
+        # (then the FCP devices the connector holds for the guest)
+        self.assertEqual(['guest_delete', 'get_fcp_templates'],
+                         self.dst.api_names()[-2:])
         self.src.answers['guest_get_power_state'] = 'off'
         self.driver.finish_revert_migration(self.ctxt, self.instance,
                                             self.vifs, self.migration)

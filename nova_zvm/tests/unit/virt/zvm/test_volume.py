@@ -28,6 +28,7 @@ from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm import volume
 
 VOL = '6f3a2c2e-6a57-4a3f-9d4b-5f1f0c7d0a11'
@@ -291,19 +292,24 @@ class ConnectorTestCase(VolumeTestBase):
 
 class AttachTestCase(VolumeTestBase):
 
-    def test_attach_is_two_calls(self):
+    def test_attach_calls(self):
         info = fc_info(target_wwn=[TARGET, TARGET2])
         self.ops.attach_volume(self.instance, info, '/dev/vdc')
-        self.assertEqual(['get_volume_connector', 'volume_attach'],
+        # The devices' connection counts, read before the attach, tell
+        # whether an attach whose answer is lost ran.
+        self.assertEqual(['get_volume_connector', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_attach'],
                          self.client.api_names())
         self.assertReserved(self.client.calls[0])
+        self.assertEqual([('1a00',), ('1b00',)],
+                         [c[1] for c in self.call('get_fcp_usage')])
         self.assertEqual((({
             'assigner_id': 'OS000001', 'zvm_fcp': ['1a00', '1b00'],
             'target_wwpn': ['0x500507680b21ac50', '0x500507680b22ac50'],
             'target_lun': '0x0001000000000000', 'os_version': 'rhel9.2',
             'multipath': 'true', 'mount_point': '/dev/vdc',
             'is_root_volume': False, 'update_connections_only': False},),
-            {}), self.client.calls[1][1:])
+            {}), self.client.calls[3][1:])
 
     def test_attach_records_its_devices(self):
         info = fc_info()
@@ -339,10 +345,12 @@ class AttachTestCase(VolumeTestBase):
                                 self.ops.attach_volume, self.instance, info,
                                 '/dev/vdb')
         self.assertIn('multipathd inactive', str(err))
-        self.assertEqual(['get_volume_connector', 'volume_attach',
+        self.assertEqual(['get_volume_connector', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_attach',
                           'get_volume_connector'], self.client.api_names())
         self.assertReleased(self.client.calls[-1])
         self.assertEqual({}, volume.stashed(info))
+        self.assertEqual({}, self.ops.reservations.pending())
 
     def test_failed_release_does_not_hide_the_attach_error(self):
         self.client.answers.update(
@@ -352,10 +360,15 @@ class AttachTestCase(VolumeTestBase):
                 connector_answer(),
                 fakes.connector_error('get_volume_connector', 300, 11,
                                       modid=30)]))
-        err = self.assertRaises(exception.ZVMConnectorError,
+        err = self.assertRaises(zvm_undo.RollbackIncomplete,
                                 self.ops.attach_volume, self.instance,
                                 fc_info(), '/dev/vdb')
-        self.assertEqual('volume_attach', err.api)
+        # The attach error is the cause; what is left is named, and the
+        # release is tried again later.
+        self.assertIn('simulated volume_attach failure', str(err))
+        self.assertIn('release the FCP devices', str(err))
+        self.assertEqual({'OS000001': False},
+                         self.ops.reservations.pending())
 
     def test_lost_answer_is_not_retried(self):
         self.client.answers['volume_attach'] = fakes.unreachable(
@@ -555,7 +568,8 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
     def test_boot_from_volume_sequence(self):
         self._spawn(self._bfv())
         self.assertEqual(['get_volume_connector', 'volume_refresh_bootmap',
-                          'guest_create', 'guest_deploy', 'volume_attach',
+                          'guest_create', 'guest_deploy', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_attach',
                           'guest_create_network_interface', 'guest_start'],
                          self.client.api_names())
         refresh = self.client.calls[1]
@@ -573,7 +587,8 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         self.assertEqual(('OS000001', 'rhel9.2'), deploy[1])
         self.assertIs(True, deploy[2]['skipdiskcopy'])
         self.assertNotIn('vdev', deploy[2])
-        attach = self.client.calls[4][1][0]
+        attach = [c for c in self.client.calls
+                  if c[0] == 'volume_attach'][0][1][0]
         self.assertIs(True, attach['is_root_volume'])
         self.assertEqual('/dev/sda', attach['mount_point'])
         self.assertNotIn('image_query', self.client.api_names())
@@ -603,10 +618,12 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         data = bdm(fc_info(VOL2, target_lun=5), '/dev/vdb')
         self._spawn({'block_device_mapping': [data]})
         self.assertEqual(['image_query', 'guest_create', 'guest_deploy',
-                          'get_volume_connector', 'volume_attach',
+                          'get_volume_connector', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_attach',
                           'guest_create_network_interface', 'guest_start'],
                          self.client.api_names())
-        attach = self.client.calls[4][1][0]
+        attach = [c for c in self.client.calls
+                  if c[0] == 'volume_attach'][0][1][0]
         self.assertIs(False, attach['is_root_volume'])
         self.assertEqual('0x0005000000000000', attach['target_lun'])
         self.assertEqual('0100', self.client.calls[2][2]['vdev'])
@@ -694,8 +711,8 @@ class DriverVolumeTestCase(test.NoDBTestCase):
         info = fc_info()
         self.driver.attach_volume(self.ctxt, info, self.instance, '/dev/vdb')
         self.driver.detach_volume(self.ctxt, info, self.instance, '/dev/vdb')
-        detach = self.client.calls[2][1][0]
-        self.assertEqual('volume_detach', self.client.calls[2][0])
+        detach = self.client.calls[4][1][0]
+        self.assertEqual('volume_detach', self.client.calls[4][0])
         self.assertIs(False, detach['update_connections_only'])
 
     def test_detach_where_the_guest_does_not_run(self):
@@ -710,7 +727,8 @@ class DriverVolumeTestCase(test.NoDBTestCase):
         self.driver.destroy(self.ctxt, self.instance, [],
                             block_device_info=bdi)
         self.assertEqual(['guest_delete', 'volume_detach',
-                          'get_volume_connector'], self.client.api_names())
+                          'get_volume_connector', 'get_fcp_templates'],
+                         self.client.api_names())
 
     def test_destroy_succeeds_once_the_guest_is_gone(self):
         # The guest is deleted: a failed count-down must not put the
@@ -721,13 +739,16 @@ class DriverVolumeTestCase(test.NoDBTestCase):
         with mock.patch.object(driver.LOG, 'error') as log_error:
             self.driver.destroy(self.ctxt, self.instance, [],
                                 block_device_info=bdi)
-        self.assertEqual(['guest_delete', 'volume_detach'],
-                         self.client.api_names())
+        self.assertEqual(['guest_delete', 'volume_detach',
+                          'get_fcp_templates'], self.client.api_names())
         self.assertIn('by hand', log_error.call_args[0][0])
 
-    def test_destroy_without_volumes_is_one_call(self):
+    def test_destroy_without_volumes_is_two_calls(self):
+        # The guest, then whatever FCP devices the connector holds for it
+        # (here: none).
         self.driver.destroy(self.ctxt, self.instance, [])
-        self.assertEqual(['guest_delete'], self.client.api_names())
+        self.assertEqual(['guest_delete', 'get_fcp_templates'],
+                         self.client.api_names())
 
     def test_swap_and_extend_refused_with_reasons(self):
         err = self.assertRaises(NotImplementedError,

@@ -1,0 +1,187 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""FCP device reservations and connections of a guest, owned to the end.
+
+The connector's FCP database records, per FCP device, the guest it is
+*reserved* for (``assigner_id``), in which FCP Multipath Template, and how
+many volume *connections* it carries. zvmsdk 1.6.3 never cleans it up for
+a guest: ``guest_delete`` leaves it alone (a TODO in smtclient), and a
+reservation made by ``get_volume_connector`` for an attach that Cinder
+then refused stays until someone releases it. This module is that owner:
+
+* :meth:`FCPReservations.release_guest` releases everything the database
+  holds for a guest, whatever Nova's block device mappings say: the
+  templates it has devices in come from ``get_fcp_templates(assigner_id)``
+  (one call), each is released with ``get_volume_connector(reserve=False)``
+  and, for a guest deleted from z/VM, the connections left on its devices
+  (an attach whose answer was lost, a mapping Nova no longer has) are set
+  to zero with ``set_fcp_usage``: the devices were dedicated to a directory
+  entry that is gone. The number of calls depends on the guest's templates
+  and paths, never on the number of guests.
+* A release that fails (the connector is down) is not only logged: the
+  guest is remembered and :meth:`FCPReservations.retry_pending` (run by
+  the driver's periodic resource update) tries again until it succeeds.
+  The list lives in nova-compute's memory; after a restart, the
+  troubleshooting guide shows how to find what is left.
+* :meth:`FCPReservations.attach` sends ``volume_attach`` and, when its
+  answer is lost (connection dropped or no answer in time: the call may
+  have run), looks at the connector's connection counts of the guest's
+  devices before deciding: counted means attached, and the attach
+  succeeds instead of leaving a LUN on z/VM that Nova does not know and
+  that a retry would attach twice.
+"""
+
+import threading
+
+from oslo_log import log as logging
+
+from nova import exception
+
+from nova_zvm.virt.zvm import exception as zvm_exc
+
+LOG = logging.getLogger(__name__)
+
+
+class FCPReservations(object):
+    """A guest's FCP devices in the connector's FCP database."""
+
+    def __init__(self, client):
+        self._client = client
+        # userid -> True when the guest is gone from z/VM (its stale
+        # connections are cleared too), for releases to try again.
+        self._pending = {}
+        self._lock = threading.Lock()
+
+    # -- queries ---------------------------------------------------------
+
+    def templates(self, userid):
+        """Ids of the templates holding devices reserved for the guest."""
+        out = self._client.call('get_fcp_templates', assigner_id=userid)
+        return sorted(set(t['id'] for t in (out or {}).get(
+            'fcp_templates') or [] if t.get('id')))
+
+    def connections(self, userid, fcps):
+        """{fcp: connections} of the devices, as counted for the guest.
+
+        A device now held by another guest counts as 0 for this one.
+        """
+        counts = {}
+        for fcp in fcps:
+            usage = self._client.call('get_fcp_usage', fcp.lower()) or []
+            owner = str(usage[0] if usage else '').upper()
+            counts[fcp.lower()] = (int(usage[2] or 0) if len(usage) > 2 and
+                                   owner == userid.upper() else 0)
+        return counts
+
+    # -- releases ----------------------------------------------------------
+
+    def release(self, userid, template):
+        """Release the guest's devices without connections in a template.
+
+        :raises: the connector's error; the release is then retried later
+        """
+        try:
+            self._client.call('get_volume_connector', userid, reserve=False,
+                              fcp_template_id=template)
+        except Exception:
+            self.retry_later(userid)
+            raise
+
+    def release_guest(self, userid, gone=False):
+        """Release every device the connector holds for the guest.
+
+        :param gone: the guest is deleted from z/VM: the connections its
+            devices still count are stale and are cleared as well
+        :returns: True when nothing is left; False when the connector
+            failed (logged; tried again by :meth:`retry_pending`)
+        """
+        try:
+            for template in self.templates(userid):
+                conn = self._client.call(
+                    'get_volume_connector', userid, reserve=False,
+                    fcp_template_id=template) or {}
+                if gone:
+                    self._clear_connections(userid, template,
+                                            conn.get('zvm_fcp') or [])
+        except exception.NovaException as err:
+            LOG.warning("Could not release the FCP devices the z/VM Cloud "
+                        "Connector holds for %(uid)s; trying again later: "
+                        "%(err)s", {'uid': userid, 'err': err})
+            self.retry_later(userid, gone)
+            return False
+        with self._lock:
+            self._pending.pop(userid, None)
+        return True
+
+    def _clear_connections(self, userid, template, fcps):
+        for fcp, count in sorted(self.connections(userid, fcps).items()):
+            if count:
+                LOG.info("Clearing %(n)d connection(s) of FCP device "
+                         "%(fcp)s left for deleted guest %(uid)s",
+                         {'n': count, 'fcp': fcp, 'uid': userid})
+                # The state get_volume_connector(reserve=False) leaves.
+                self._client.call('set_fcp_usage', fcp, userid, 0, 0, '')
+
+    def retry_later(self, userid, gone=False):
+        with self._lock:
+            self._pending[userid] = gone or self._pending.get(userid, False)
+
+    def pending(self):
+        """{userid: gone} of the releases still to do."""
+        with self._lock:
+            return dict(self._pending)
+
+    def retry_pending(self):
+        """Try the failed releases again (periodic; never raises)."""
+        for userid, gone in sorted(self.pending().items()):
+            try:
+                if self.release_guest(userid, gone):
+                    LOG.info("Released the FCP devices left for %s", userid)
+            except Exception as err:
+                LOG.warning("Releasing the FCP devices of %(uid)s failed "
+                            "again: %(err)s", {'uid': userid, 'err': err})
+
+    # -- attach ------------------------------------------------------------
+
+    def attach(self, request):
+        """``volume_attach``, deciding on z/VM's state if the answer is lost.
+
+        :returns: True when attached
+        :raises: the connector's error when the LUN is not attached
+        """
+        userid = request['assigner_id']
+        fcps = request['zvm_fcp']
+        before = self.connections(userid, fcps)
+        try:
+            self._client.call('volume_attach', request)
+            return True
+        except zvm_exc.ConnectorUnreachable as err:
+            lost = err
+        # The call may have run: look at what the connector counted.
+        try:
+            after = self.connections(userid, fcps)
+        except exception.NovaException as err:
+            LOG.error("The answer of volume_attach for LUN %(lun)s of "
+                      "%(uid)s was lost and the connector cannot tell "
+                      "whether it ran: %(err)s", {
+                          'lun': request['target_lun'], 'uid': userid,
+                          'err': err})
+            raise lost
+        if all(after[f] > before[f] for f in before):
+            LOG.warning("The answer of volume_attach for LUN %(lun)s of "
+                        "%(uid)s was lost, but the connector counts the "
+                        "connection on %(fcps)s: attached", {
+                            'lun': request['target_lun'], 'uid': userid,
+                            'fcps': sorted(before)})
+            return True
+        raise lost
