@@ -129,6 +129,7 @@ class LeftoverGuestsTestCase(test_migration.MigrationTestBase):
         drv._hostname = HOST
         drv._guest = self.src_ops._guest
         drv._host = mock.Mock()
+        drv._volume = mock.Mock()
         drv.get_available_resource('ZVMHOST1')
         drv._host.get_available_resource.assert_called_once_with('ZVMHOST1')
         self.assertEqual({}, leftover_guests.pending(HOST))
