@@ -204,7 +204,9 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def list_instance_uuids(self):
         try:
-            return self._guest.list_instance_uuids(self._hostname)
+            # With those evacuated from here, for Nova's clean-up of them.
+            return (self._guest.list_instance_uuids(self._hostname) +
+                    self._evacuate.evacuated_uuids(self._hostname))
         except (zvm_exc.ConnectorUnreachable,
                 zvm_exc.ConnectorConfigError) as err:
             # Nova calls this when the service record is new (before

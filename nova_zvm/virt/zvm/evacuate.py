@@ -20,25 +20,31 @@ existing guest (``guest_register``, which reads its NICs from z/VM) and
 starts it. No image is deployed, nothing is copied.
 
 A guest may never run on two members. z/VM refuses a second logon anyway;
-the driver asks z/VM first (``guest_get_power_state`` answers "on" for a
-guest logged on anywhere in the cluster) and refuses, before registering
-anything, while the guest still runs on another member.
+the driver asks z/VM first (``guest_get_power_state_real`` answers "on"
+for a guest logged on anywhere in the cluster) and refuses, before
+registering anything, while the guest still runs on another member.
 
 Outside an SSI cluster (or for a guest the directory here does not have)
 ``instance_on_disk`` is False and Nova rebuilds the server from its image
 with its volumes re-attached (Nova's default rebuild: ``spawn``).
 
 When the failed host comes back, Nova's clean-up of evacuated instances
-calls ``destroy`` there: inside an SSI cluster that is the guest now
-running on another member, so the old member's connector only forgets it
-(``guest_deregister``); the directory entry and disks stay.
+(of the instances the driver lists, evacuated ones included) calls
+``destroy`` there. Outside an SSI cluster that deletes the stale guest.
+Inside one it is the guest now running on another member, so the old
+member's connector only forgets it (``guest_deregister``); the directory
+entry and disks stay.
 """
 
 from oslo_log import log as logging
+from oslo_utils import excutils
 
 from nova.compute import task_states
+from nova import context as nova_context
 from nova import exception
 from nova.i18n import _
+from nova import objects
+from nova.objects import fields
 
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
@@ -46,6 +52,10 @@ from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import names
 
 LOG = logging.getLogger(__name__)
+# SMAPI Image_Query_DM's (rc, rs) for a user the directory does not have.
+NOT_DEFINED = (400, 4)
+# SMAPI's (rc, rs) for a query that needs the guest logged on.
+NOT_ACTIVE = (200, 12)
 
 
 class GuestRunsElsewhere(exception.NovaException):
@@ -75,12 +85,24 @@ class EvacuateOps(object):
         ssi = live_migration.parse_ssi(self._client.call('host_get_ssi_info'))
         return ssi['name'] if ssi else None
 
-    def _power_state(self, userid):
-        """'on' or 'off' anywhere in the cluster; None without a guest."""
+    def _in_directory(self, userid):
+        """Whether the z/VM directory (shared in an SSI) has the guest."""
         try:
-            return self._client.call('guest_get_power_state', userid)
-        except exception.InstanceNotFound:
-            return None
+            # Not limited to the guests this connector knows.
+            self._client.call('guest_get_user_direct', userid)
+        except zvm_exc.ConnectorError as err:
+            if (err.rc, err.rs) == NOT_DEFINED:
+                return False
+            raise
+        return True
+
+    def _power_state(self, userid):
+        """'on' when logged on on any member of the cluster, else 'off'.
+
+        CP's QUERY USER answers for the whole cluster, and the call is
+        not limited to the guests this connector knows.
+        """
+        return self._client.call('guest_get_power_state_real', userid)
 
     def _registered(self, userid):
         """Whether this connector knows the guest (its database)."""
@@ -99,7 +121,7 @@ class EvacuateOps(object):
         """
         if not self.ssi_name():
             return False
-        return self._power_state(names.userid(instance)) is not None
+        return self._in_directory(names.userid(instance))
 
     def instance_exists(self, instance):
         """The guest is this host's: registered with this connector.
@@ -121,8 +143,6 @@ class EvacuateOps(object):
             raise VolumesNotEvacuable(userid=userid, ssi=ssi)
         registered = self._registered(userid)
         state = self._power_state(userid)
-        if state is None:
-            raise exception.InstanceNotFound(instance_id=userid)
         if state == 'on' and not registered:
             # Logged on, and not by this member's connector: the failed
             # member still runs it.
@@ -130,26 +150,46 @@ class EvacuateOps(object):
 
         instance.task_state = task_states.REBUILD_SPAWNING
         instance.save(expected_task_state=[task_states.REBUILDING])
-        if not registered:
-            self._register(instance, userid, network_info)
+        started = False
         try:
+            if state != 'on':
+                if not registered:
+                    # guest_start needs the connector's record, which
+                    # guest_register writes before it reads the NICs.
+                    self._register(instance, userid, network_info,
+                                   logged_off=True)
+                self._client.call('guest_start', userid)
+                started = True
+            # guest_register reads the NICs of a logged-on guest only
+            # (SMAPI's adapter query): now it matches them to the ports.
+            self._client.call('guest_deregister', userid)
+            self._register(instance, userid, network_info)
             if network_info:
-                # guest_register matched its NICs to the ports; a NIC
-                # missing from the directory entry is re-created.
+                # A NIC missing from the directory entry is re-created.
                 self._network.plug_vifs(userid,
                                         guest.instance_os_distro(instance),
                                         network_info)
-            if state != 'on':
-                self._client.call('guest_start', userid)
         except Exception:
-            if not registered:
-                # A later evacuation (or the failed member) takes it over.
-                self.forget(instance)
-            raise
+            with excutils.save_and_reraise_exception():
+                self._roll_back(instance, userid, started)
         LOG.info("Guest %s taken over from a failed SSI member and started",
                  userid, instance=instance)
 
-    def _register(self, instance, userid, network_info):
+    def _roll_back(self, instance, userid, started):
+        """Leave the guest as the failed member left it: logged off, and
+        unknown to this connector; a later evacuation starts again.
+        """
+        if started:
+            try:
+                self._register(instance, userid, [])
+                self._client.call('guest_stop', userid)
+            except Exception as err:
+                LOG.error("Could not log off %(uid)s after a failed "
+                          "evacuation; log it off by hand: %(err)s",
+                          {'uid': userid, 'err': err}, instance=instance)
+        self.forget(instance)
+
+    def _register(self, instance, userid, network_info, logged_off=False):
         distro = guest.instance_os_distro(instance)
         try:
             self._client.call('guest_register', userid,
@@ -157,10 +197,13 @@ class EvacuateOps(object):
                               '1' if network_info else '0',
                               live_migration.port_macs(network_info))
         except zvm_exc.ConnectorError as err:
-            # zvmsdk 1.6.3 records the guest, then fails listing its NICs
-            # when it has none (guest module, rs 5): registered all the same.
-            if network_info or not (err.modID == zvm_exc.MODID_GUEST and
-                                    err.rs == live_migration.NO_NIC_RS):
+            # zvmsdk 1.6.3 records the guest, then lists its NICs: that
+            # fails for a guest without NICs (guest module, rs 5) and for
+            # a logged-off one (SMAPI "image not active"). It is recorded.
+            no_nic = (not network_info and err.modID == zvm_exc.MODID_GUEST
+                      and err.rs == live_migration.NO_NIC_RS)
+            not_active = logged_off and (err.rc, err.rs) == NOT_ACTIVE
+            if not (no_nic or not_active):
                 raise
 
     # -- the failed host, back -----------------------------------------------
@@ -171,6 +214,29 @@ class EvacuateOps(object):
         """
         return bool(instance.host and instance.host != hostname and
                     self.ssi_name())
+
+    def evacuated_uuids(self, host):
+        """Instances evacuated from host whose guests this connector lists.
+
+        Nova's start-up clean-up of evacuated instances acts on the
+        instances the driver reports; those now belong to another host, so
+        the by-host match of ``list_instance_uuids`` misses them. Nova's
+        own filter of the evacuations still to clean up (one query); the
+        connector is asked only when there are some.
+        """
+        context = nova_context.get_admin_context(read_deleted='yes')
+        migrations = objects.MigrationList.get_by_filters(context, {
+            'source_compute': host,
+            'status': ['accepted', 'pre-migrating', 'done'],
+            'migration_type': fields.MigrationType.EVACUATION})
+        uuids = set(mig.instance_uuid for mig in migrations)
+        if not uuids:
+            return []
+        guests = set(self._client.call('guest_list'))
+        instances = objects.InstanceList.get_by_filters(
+            context, {'uuid': list(uuids)}, expected_attrs=[])
+        return [inst.uuid for inst in instances
+                if inst.name.upper() in guests]
 
     def forget(self, instance):
         """This connector forgets the guest; z/VM keeps it untouched."""

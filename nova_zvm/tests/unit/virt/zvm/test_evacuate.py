@@ -23,6 +23,7 @@ from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_live_migration
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import evacuate
+from nova_zvm.virt.zvm import exception as zvm_exc
 
 USERID = 'OS000001'
 VIF = {'id': 'port-1', 'address': 'fa:16:3e:12:34:56'}
@@ -41,16 +42,24 @@ class FakeMember(object):
         self.client = fakes.FakeClient(
             host_get_ssi_info=(test_live_migration.ssi_lines()
                                if ssi else []),
-            guest_get_power_state=self._power_state,
+            guest_get_user_direct=self._user_direct,
+            guest_get_power_state_real=self._power_state,
             guest_get_definition_info=self._definition,
             guest_register=self._register,
             guest_deregister=lambda uid: self.registered.pop(uid, None),
             guest_start=self._start,
+            guest_stop=self._stop,
             guests_get_nic_info=[])
 
-    def _power_state(self, userid):
+    def _user_direct(self, userid):
         if not self.in_directory:
-            raise fakes.guest_not_found('guest_get_power_state', userid, 3)
+            # SMAPI Image_Query_DM: image not defined.
+            raise zvm_exc.from_result('guest_get_user_direct', {
+                'overallRC': 8, 'modID': 1, 'rc': 400, 'rs': 4,
+                'errmsg': 'Image %s not defined' % userid}, args=(userid,))
+        return {'user_direct': ['USER %s' % userid]}
+
+    def _power_state(self, userid):
         return 'on' if self.logged_on else 'off'
 
     def _definition(self, userid, **kw):
@@ -59,7 +68,16 @@ class FakeMember(object):
         return {'user_direct': ['USER %s' % userid]}
 
     def _register(self, userid, meta, net_set, port_macs=None):
+        # zvmsdk records the guest, then asks SMAPI for its NICs, which
+        # needs the guest logged on.
         self.registered[userid] = (meta, net_set, port_macs)
+        if not self.logged_on:
+            raise zvm_exc.from_result('guest_register', {
+                'overallRC': 8, 'modID': 1, 'rc': 200, 'rs': 12,
+                'errmsg': 'Image %s not active' % userid}, args=(userid,))
+
+    def _stop(self, userid):
+        self.logged_on = None
 
     def _start(self, userid):
         if self.logged_on == 'elsewhere':
@@ -101,6 +119,13 @@ class EvacuateOpsTestCase(test.NoDBTestCase):
     def test_not_on_disk_without_a_directory_entry(self):
         self.assertFalse(self.ops(FakeMember(in_directory=False))
                          .instance_on_disk(self.instance))
+
+    def test_other_directory_errors_are_not_guessed(self):
+        member = FakeMember()
+        member.client.answers['guest_get_user_direct'] = (
+            fakes.connector_error('guest_get_user_direct', 8, 8, modid=1))
+        self.assertRaises(zvm_exc.ConnectorError,
+                          self.ops(member).instance_on_disk, self.instance)
 
     def test_exists_only_when_registered_here(self):
         member = FakeMember(logged_on='elsewhere')
@@ -146,6 +171,20 @@ class EvacuateOpsTestCase(test.NoDBTestCase):
         self.assertRaises(exception.NovaException, self.recreate, member)
         self.assertEqual({}, member.registered)
         self.assertIsNone(member.logged_on)
+
+    def test_failure_after_the_start_logs_the_guest_off_again(self):
+        member = FakeMember()
+        self.network.plug_vifs.side_effect = exception.NovaException('boom')
+        self.assertRaises(exception.NovaException, self.recreate, member)
+        self.assertEqual({}, member.registered)
+        self.assertIsNone(member.logged_on)
+
+    def test_register_errors_of_a_running_guest_are_not_hidden(self):
+        member = FakeMember(logged_on='here')
+        member.registered[USERID] = None
+        member.client.answers['guest_register'] = fakes.connector_error(
+            'guest_register', 8, 12, modid=1)
+        self.assertRaises(zvm_exc.ConnectorError, self.recreate, member)
 
     def test_volumes_refused_before_anything(self):
         member = FakeMember()
