@@ -47,6 +47,14 @@ NOVA_DEFAULT = {
     'get_all_volume_usage': "volume usage is not metered",
 }
 
+# Implemented by the driver for some cases only, raising
+# NotImplementedError for Nova's generic behaviour in the others.
+NOVA_FALLBACK = {
+    'rebuild': "evacuation inside an SSI cluster takes the guest over "
+               "(evacuate.py); any other rebuild is Nova's destroy and "
+               "spawn",
+}
+
 _NO_CONSOLE = ("z/VM guests have no graphical or serial console proxy; use "
                "the console log (get_console_output)")
 _NO_AGENT = "the z/VM Cloud Connector has no in-guest agent for this"

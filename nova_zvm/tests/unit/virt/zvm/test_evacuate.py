@@ -18,6 +18,7 @@ from nova import exception
 from nova import test
 from nova.tests.unit import fake_instance
 from nova.virt import fake as fake_virt
+from oslo_utils.fixture import uuidsentinel as uuids
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_live_migration
@@ -209,6 +210,41 @@ class EvacuateOpsTestCase(test.NoDBTestCase):
             'guest_deregister', 300, 1)
         self.ops(member).forget(self.instance)
         self.assertEqual(1, member.client.count('guest_deregister'))
+
+
+class EvacuatedListTestCase(test.NoDBTestCase):
+    """The instances evacuated from a host its connector still lists."""
+
+    def setUp(self):
+        super(EvacuatedListTestCase, self).setUp()
+        self.flags(instance_name_template='OS%06x')
+        self.member = FakeMember()
+        self.member.client.answers['guest_list'] = ['OS000001', 'OTHER']
+        self.ops = evacuate.EvacuateOps(self.member.client, mock.Mock())
+        ctxt = context.get_admin_context()
+        self.instances = [
+            fake_instance.fake_instance_obj(ctxt, id=1, uuid=uuids.one),
+            fake_instance.fake_instance_obj(ctxt, id=2, uuid=uuids.two)]
+
+    def listed(self, migrations):
+        with mock.patch('nova.objects.MigrationList.get_by_filters',
+                        return_value=migrations) as migs, \
+                mock.patch('nova.objects.InstanceList.get_by_filters',
+                           return_value=self.instances):
+            result = self.ops.evacuated_uuids('compute1')
+        filters = migs.call_args[0][1]
+        self.assertEqual('compute1', filters['source_compute'])
+        self.assertEqual('evacuation', filters['migration_type'])
+        return result
+
+    def test_no_evacuation_asks_no_connector(self):
+        self.assertEqual([], self.listed([]))
+        self.assertEqual(0, self.member.client.count())
+
+    def test_only_guests_the_connector_lists(self):
+        migs = [mock.Mock(instance_uuid=uuids.one),
+                mock.Mock(instance_uuid=uuids.two)]
+        self.assertEqual([uuids.one], self.listed(migs))
 
 
 class DriverEvacuateTestCase(test.NoDBTestCase):
