@@ -95,7 +95,7 @@ def method_state(driver_key, name):
         cls = intree_driver.ZVMDriver
     if overrides(cls, name):
         return SUPPORTED
-    if name in unsupported.NOVA_DEFAULT:
+    if name in unsupported.NOVA_DEFAULT or name in unsupported.NOVA_FALLBACK:
         # Nova treats NotImplementedError from these as "use the generic
         # behaviour": they neither add nor remove support.
         return NEUTRAL

@@ -29,6 +29,7 @@ from nova.virt import node
 
 from nova_zvm import conf as zvm_conf
 from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import evacuate
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
@@ -58,7 +59,9 @@ class ZVMDriver(driver.ComputeDriver):
     # Every key of ComputeDriver.capabilities, stated on purpose.
     capabilities = {
         "has_imagecache": True,
-        "supports_evacuate": False,
+        # Inside an SSI cluster the guest itself is taken over; outside
+        # one Nova rebuilds it from its image (evacuate.py).
+        "supports_evacuate": True,
         # Resize on the same host ([DEFAULT] allow_resize_to_same_host).
         "supports_migrate_to_same_host": True,
         # Interface hotplug (interface.py) on running and stopped guests.
@@ -146,6 +149,7 @@ class ZVMDriver(driver.ComputeDriver):
             self._client, self._host, self._volume)
         self._migration = migration.MigrationOps(self._client, self._guest,
                                                  self._image)
+        self._evacuate = evacuate.EvacuateOps(self._client, self._network)
         # The compute service's host name, from init_host: several services
         # can share one process (and CONF.host) in Nova's test harness.
         self._hostname = CONF.host
@@ -222,7 +226,9 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def list_instance_uuids(self):
         try:
-            return self._guest.list_instance_uuids(self._hostname)
+            # With those evacuated from here, for Nova's clean-up of them.
+            return (self._guest.list_instance_uuids(self._hostname) +
+                    self._evacuate.evacuated_uuids(self._hostname))
         except (zvm_exc.ConnectorUnreachable,
                 zvm_exc.ConnectorConfigError) as err:
             # Nova calls this when the service record is new (before
@@ -235,7 +241,13 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def instance_exists(self, instance):
-        return self._guest.exists(instance)
+        # Nova asks before an evacuation: inside an SSI cluster the shared
+        # directory has the failed member's guest, not yet this host's.
+        return self._evacuate.instance_exists(instance)
+
+    @zvm_exc.translate
+    def instance_on_disk(self, instance):
+        return self._evacuate.instance_on_disk(instance)
 
     @zvm_exc.translate
     def get_info(self, instance, use_cache=True):
@@ -271,11 +283,29 @@ class ZVMDriver(driver.ComputeDriver):
                           block_device_info, power_on=power_on)
 
     @zvm_exc.translate
+    def rebuild(self, context, instance, image_meta, injected_files,
+                admin_password, allocations, bdms, detach_block_devices,
+                attach_block_devices, network_info=None,
+                evacuate=False, block_device_info=None,
+                preserve_ephemeral=False, accel_uuids=None,
+                reimage_boot_volume=False):
+        if not (evacuate and self._evacuate.instance_on_disk(instance)):
+            # Nova's default: destroy (not when evacuating) and spawn.
+            raise NotImplementedError()
+        self._evacuate.recreate_on_shared(instance, network_info or [],
+                                          block_device_info)
+
+    @zvm_exc.translate
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
         if self._migration.keeps_guest_on_destroy(context, instance):
             # A same-host resize being reverted: one guest, set back by
             # finish_revert_migration.
+            return
+        if self._evacuate.moved_away(instance, self._hostname):
+            # Clean-up of an instance evacuated inside the SSI cluster: the
+            # same guest runs on another member; never delete it.
+            self._evacuate.forget(instance)
             return
         self._guest.destroy(instance)
         # A root disk image a failed resize or migration kept.

@@ -18,8 +18,7 @@ Every ``ComputeDriver`` method whose base implementation raises
 * implemented by :class:`nova_zvm.virt.zvm.driver.ZVMDriver`;
 * :data:`NOVA_DEFAULT`: left to the base class on purpose, because Nova reads
   ``NotImplementedError`` from these as "use the generic behaviour" (for
-  example ``rebuild`` becomes destroy and spawn, device names get Nova's
-  defaults);
+  example device names get Nova's defaults);
 * :data:`UNSUPPORTED`: refused with :class:`NotSupported`, whose message
   says why. It is a ``NotImplementedError`` so that Nova's own handling of
   unsupported operations (HTTP 400/409 from the API, skipped periodic tasks)
@@ -36,7 +35,6 @@ from nova.virt import driver as virt_driver
 from nova_zvm.virt.zvm import compat
 
 NOVA_DEFAULT = {
-    'rebuild': "Nova rebuilds by destroy and spawn on the same host",
     'get_device_name_for_instance': "Nova's default device names",
     'default_root_device_name': "Nova's default device names",
     'default_device_names_for_instance': "Nova's default device names",
@@ -47,6 +45,14 @@ NOVA_DEFAULT = {
     'get_instance_disk_info': "no local disk files to report",
     'poll_rebooting_instances': "reboots complete synchronously",
     'get_all_volume_usage': "volume usage is not metered",
+}
+
+# Implemented by the driver for some cases only, raising
+# NotImplementedError for Nova's generic behaviour in the others.
+NOVA_FALLBACK = {
+    'rebuild': "evacuation inside an SSI cluster takes the guest over "
+               "(evacuate.py); any other rebuild is Nova's destroy and "
+               "spawn",
 }
 
 _NO_CONSOLE = ("z/VM guests have no graphical or serial console proxy; use "

@@ -345,14 +345,15 @@ class DriverDelegationTestCase(DriverTestBase):
         self.assertEqual(16, inventory['VCPU']['total'])
 
     def test_instance_exists_asks_the_guest_only(self):
-        self.client.answers['guest_get_power_state'] = 'on'
+        # Registered with this connector (evacuation: test_evacuate.py).
+        self.client.answers['guest_get_definition_info'] = {
+            'user_direct': ['USER OS000001']}
         self.assertTrue(self.driver.instance_exists(self.instance))
-        self.assertEqual([('guest_get_power_state', ('OS000001',), {})],
-                         self.client.calls)
+        self.assertEqual(1, self.client.count())
 
     def test_instance_missing(self):
-        self.client.answers['guest_get_power_state'] = fakes.guest_not_found(
-            'guest_get_power_state', 'OS000001')
+        self.client.answers['guest_get_definition_info'] = (
+            fakes.guest_not_found('guest_get_definition_info', 'OS000001'))
         self.assertFalse(self.driver.instance_exists(self.instance))
 
     def test_plug_vifs_without_network_does_nothing(self):

@@ -527,6 +527,8 @@ class SameHostResizeTestCase(MigrationTestBase):
         self.src.calls = []
         self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
         drv = driver.ZVMDriver(self.virtapi, client=self.src)
+        # The server's own host (not an evacuated server's old host).
+        drv._hostname = self.instance.host
         drv.destroy(self.ctxt, self.instance, [])
         self.assertEqual([('guest_delete', (USERID,), {}),
                           ('image_delete', (MIG_IMAGE,), {}),
