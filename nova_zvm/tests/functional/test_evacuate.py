@@ -20,6 +20,7 @@ logs its guests off).
 
 from nova_zvm.tests.functional import base
 from nova_zvm.tests.functional import test_live_migration
+from nova_zvm.tests.functional import test_volumes
 
 
 class EvacuateMixin(object):
@@ -118,6 +119,7 @@ class RebuildEvacuateTestCase(EvacuateMixin, base.ZVMFunctionalTestCase):
     """compute1 and compute2 are separate z/VM systems (no SSI)."""
 
     COMPUTE_HOSTS = ('compute1', 'compute2')
+    SIMULATOR_OPTIONS = {'fcp_devices': test_volumes.FCP_DEVICES}
 
     def test_evacuate_rebuilds_from_the_image(self):
         server = self.boot(host='compute1')
@@ -139,4 +141,32 @@ class RebuildEvacuateTestCase(EvacuateMixin, base.ZVMFunctionalTestCase):
         self.assertNotIn(userid,
                          self.admin('compute1').inventory()['guests'])
         self.assertEqual('on', self.guest(server, 'compute2')['power_state'])
+        self._delete_server(server)
+
+    def test_volume_is_attached_again_after_the_rebuild(self):
+        server = self.boot(host='compute1')
+        userid = self.userid(server)
+        self.api.post_server_volume(
+            server['id'], {'volumeAttachment': {
+                'volumeId': test_volumes.VOLUME}})
+        self._wait_for_volume_attach(server['id'], test_volumes.VOLUME)
+        self.assertEqual(1, len(self.guest(server, 'compute1')['volumes']))
+        service = self.fail_host(log_off=[userid])
+
+        server = self._start_server(self.evacuate(server))
+        rebuilt = self.guest(server, 'compute2')
+        # Nova's rebuild attached the volume again on the new host.
+        self.assertEqual(1, len(rebuilt['volumes']))
+        self.assertEqual(
+            sorted('0x' + w for w in
+                   base.FibreChannelCinderFixture.TARGET_WWPNS),
+            sorted(rebuilt['volumes'][0]['wwpns']))
+        # The old host's stale copy goes, and with it its FCP devices.
+        self.recover_host(service)
+        self.assertNotIn(userid,
+                         self.admin('compute1').inventory()['guests'])
+        in_use = [dev for dev, d in
+                  self.admin('compute1').inventory()['fcp'].items()
+                  if d['reserved'] or d['connections']]
+        self.assertEqual([], in_use)
         self._delete_server(server)
