@@ -130,6 +130,8 @@ def boot(zvm, userid):
             return
         guest = _guest(record)
         guest.pop('halted', None)
+        # Any boot completes a pending reboot (both flags go together).
+        guest.pop('reboot_pending', None)
         guest.pop('up_at', None)
         guest.pop('shutdown_signalled', None)
         vdev = ipl_device(record)
@@ -369,7 +371,9 @@ def settle(zvm, userid):
     """Finish a reboot whose time has come: the guest boots again."""
     record = zvm.state.user(userid)
     guest = (record or {}).get('guest') or {}
-    if (guest.get('reboot_pending') and time.time() >= guest['up_at'] and
+    # A pending reboot without its time of return is due now.
+    if (guest.get('reboot_pending') and
+            time.time() >= (guest.get('up_at') or 0) and
             directory.logged_on_here(zvm, record)):
         with zvm.state.update_user(userid) as record:
             record['guest'].pop('reboot_pending', None)
