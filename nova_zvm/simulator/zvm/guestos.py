@@ -43,9 +43,9 @@ import tarfile
 import time
 
 from nova_zvm.simulator.zvm import configdrive
+from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import guestvol
-from nova_zvm.simulator.zvm import monitor
 from nova_zvm.simulator.zvm import store
 
 CONFIG_DRIVE = 'cfgdrive.iso'
@@ -149,7 +149,7 @@ def boot(zvm, userid):
         guest['os'] = release
         if guest.get('cpus_logon') != record.get('logon_time'):
             # A re-IPL (reboot) keeps the CPUs of the logon.
-            guest['cpus'] = monitor.directory_cpus(record) or ['00']
+            guest['cpus'] = definition.logon_cpus(record) or ['00']
             guest['cpus_logon'] = record.get('logon_time')
         lines.append('Linux version %s (s390x)' % kernel(guest))
         lines += zvmguestconfigure(zvm, record)
