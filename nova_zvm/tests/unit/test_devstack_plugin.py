@@ -214,6 +214,8 @@ class DevstackPluginTestCase(testtools.TestCase):
     def test_pre_install_on_a_node_without_compute(self):
         self.env['ENABLED_SERVICES'] = BASE_SERVICES
         self.run_phase('stack', 'pre-install')
+        # No connector URL is needed where nova-compute does not run.
+        self.assertEqual([], self.calls('die'))
 
     # -- stack install -------------------------------------------------------
 

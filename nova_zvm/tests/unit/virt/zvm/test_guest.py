@@ -600,12 +600,18 @@ class SpawnTestCase(GuestTestBase):
 
     def test_deploy_failure_rolls_back(self):
         self._fail_at('guest_deploy')
+        # The guest created for the deploy is deleted, never started.
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
+        self.assertNotIn('guest_start', self.client.api_names())
 
     def test_nic_failure_rolls_back(self):
         self._fail_at('guest_create_network_interface')
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
+        self.assertNotIn('guest_start', self.client.api_names())
 
     def test_start_failure_rolls_back(self):
         self._fail_at('guest_start')
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
 
     def test_rollback_tolerates_vanished_guest(self):
         self.client.answers['guest_start'] = fakes.connector_error(
