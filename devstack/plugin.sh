@@ -82,16 +82,6 @@ function stop_nova_zvm_simulator {
     stop_process "$NOVA_ZVM_SIM_SERVICE"
 }
 
-function nova_zvm_mkisofs_cmd {
-    if [[ -n "$ZVM_MKISOFS_CMD" ]]; then
-        echo "$ZVM_MKISOFS_CMD"
-    elif command -v genisoimage >/dev/null 2>&1; then
-        command -v genisoimage
-    else
-        echo "$(nova_zvm_bin_dir)/pycdlib-genisoimage"
-    fi
-}
-
 function configure_nova_zvm {
     local conf=${NOVA_CPU_CONF:-$NOVA_CONF}
     local name var
@@ -108,7 +98,6 @@ function configure_nova_zvm {
     iniset "$conf" DEFAULT instance_name_template "$ZVM_INSTANCE_NAME_TEMPLATE"
     # z/VM guests read their configuration from the config drive.
     iniset "$conf" DEFAULT force_config_drive True
-    iniset "$conf" DEFAULT mkisofs_cmd "$(nova_zvm_mkisofs_cmd)"
     if [[ -n "$ZVM_VIF_PLUGGING_TIMEOUT" ]]; then
         iniset "$conf" DEFAULT vif_plugging_timeout "$ZVM_VIF_PLUGGING_TIMEOUT"
     fi

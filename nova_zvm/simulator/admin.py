@@ -34,15 +34,17 @@ DELETE   /_simulator/faults/<id>               remove one rule
 GET      /_simulator/latency                   ``{"latency": {api: spec}}``
 POST     /_simulator/latency                   ``{"api": spec, ...}``
 DELETE   /_simulator/latency                   no added latency
-GET      /_simulator/inventory                 model.inventory()
-GET      /_simulator/guests/<userid>           model.guest_record(userid)
-POST     /_simulator/guests/<userid>/vanish    model.vanish_guest(userid);
+GET      /_simulator/inventory                 Inventory.inventory()
+GET      /_simulator/guests/<userid>           Inventory.guest_record()
+POST     /_simulator/guests/<userid>/vanish    Inventory.vanish_guest();
                                                body ``{"keep_db": false}``
                                                removes the DB row too
-POST     /_simulator/guests/<userid>/power_off model.power_off_behind()
-POST     /_simulator/guests/<userid>/          model.set_ignores_shutdown();
-         ignore_shutdown                       body ``{"ignore": false}``
-                                               undoes it (zvm backend)
+POST     /_simulator/guests/<userid>/power_off Inventory.power_off_behind()
+POST     /_simulator/guests/<userid>/          its Linux ignores shutdown
+         ignore_shutdown                       (Inventory.set_ignores_
+                                               shutdown); body
+                                               ``{"ignore": false}``
+                                               undoes it
 =======  ====================================  ===========================
 """
 

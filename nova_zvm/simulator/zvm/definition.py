@@ -84,8 +84,7 @@ def _cpu_line(record, addr):
 
 @smcli.api('Image_Definition_Update_DM')
 def definition_update(zvm, req):
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         for value in _operands(req, 'CPU'):
             addr = _cpu_addr(value)
             if _cpu_line(record, addr):
@@ -103,14 +102,12 @@ def definition_update(zvm, req):
                 record['lines'][record['lines'].index(old[0])] = share
             else:
                 record['lines'].append(share)
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Image_Definition_Delete_DM')
 def definition_delete(zvm, req):
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         for value in _operands(req, 'CPU'):
             addr = _cpu_addr(value)
             line = _cpu_line(record, addr)
@@ -119,31 +116,26 @@ def definition_delete(zvm, req):
                                        RS_STATEMENT_MISSING,
                                        'CPU %s not defined' % addr)
             record['lines'].remove(line)
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Image_Lock_DM')
 def image_lock(zvm, req):
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         if record.get('locked'):
             raise smcli.SMAPIError(RC_LOCK, RS_ALREADY_LOCKED,
                                    'Image definition is already locked')
         record['locked'] = True
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Image_Unlock_DM')
 def image_unlock(zvm, req):
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         if not record.get('locked'):
             raise smcli.SMAPIError(RC_LOCK, RS_NOT_LOCKED,
                                    'Image definition is not locked')
         record['locked'] = False
-        zvm.state.put_user(record)
     return ''
 
 
@@ -158,8 +150,7 @@ def image_replace(zvm, req):
         # DirMaint regenerates its own *DVHOPT line.
         lines = [line.rstrip() for line in f
                  if line.strip() and not line.startswith('*DVHOPT')]
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         if not record.get('locked'):
             raise smcli.SMAPIError(RC_LOCK, RS_NOT_LOCKED,
                                    'Image definition is not locked')
@@ -172,5 +163,4 @@ def image_replace(zvm, req):
                                    'replacement changes minidisks')
         record['lines'] = lines
         record['locked'] = False
-        zvm.state.put_user(record)
     return ''

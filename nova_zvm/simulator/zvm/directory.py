@@ -18,6 +18,7 @@ reads them with ``getvm <uid> directory``. Profiles are entries whose
 first statement is ``PROFILE``; ``INCLUDE <profile>`` must name one.
 """
 
+import contextlib
 import time
 
 from nova_zvm.simulator.zvm import smcli
@@ -40,6 +41,20 @@ def get_guest(zvm, userid):
     if record is None or is_profile(record):
         raise smcli.SMAPIError(400, 4, 'Image %s not defined' % userid)
     return record
+
+
+@contextlib.contextmanager
+def editing(zvm, userid, find=get_guest):
+    """Edit a user's entry under the directory lock; saved if no error.
+
+    ``find(zvm, userid)`` reads the record and checks it (SMAPI errors);
+    an error raised by the edit leaves the entry as it was, as DirMaint
+    does.
+    """
+    with zvm.state.locked():
+        record = find(zvm, userid)
+        yield record
+        zvm.state.put_user(record)
 
 
 def logged_on_here(zvm, record):
@@ -97,9 +112,7 @@ def image_delete(zvm, req):
 
 @smcli.api('Image_Activate')
 def image_activate(zvm, req):
-    with zvm.state.update_user(req.target) as record:
-        if record is None or is_profile(record):
-            raise smcli.SMAPIError(400, 4, 'Image not defined')
+    with editing(zvm, req.target) as record:
         if record.get('logged_on'):
             if not logged_on_here(zvm, record):
                 # Logged on on another SSI member: CP refuses a 2nd logon.
@@ -114,9 +127,7 @@ def image_activate(zvm, req):
 
 @smcli.api('Image_Deactivate')
 def image_deactivate(zvm, req):
-    with zvm.state.update_user(req.target) as record:
-        if record is None or is_profile(record):
-            raise smcli.SMAPIError(400, 4, 'Image not defined')
+    with editing(zvm, req.target) as record:
         if not logged_on_here(zvm, record):
             raise smcli.SMAPIError(200, 12, 'Image not active')
         force = (req.opt('f') or '').upper() == 'IMMED'

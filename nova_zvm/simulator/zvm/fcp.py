@@ -198,9 +198,7 @@ def system_wwpn_query(zvm, req):
 def image_device_dedicate_dm(zvm, req):
     vdev, rdev = _norm(req.opt('v')), _norm(req.opt('r'))
     readonly = req.opt('R', '0') == '1'
-    with zvm.state.update_user(req.target) as record:
-        if record is None or directory.is_profile(record):
-            raise smcli.SMAPIError(400, 4, 'Image not defined')
+    with directory.editing(zvm, req.target) as record:
         if _vdev_in_use(record, vdev):
             raise smcli.SMAPIError(RC_DEVD, RS_DEV_DEFINED,
                                    'Image device already defined')
@@ -214,9 +212,7 @@ def image_device_dedicate_dm(zvm, req):
 @smcli.api('Image_Device_Undedicate_DM')
 def image_device_undedicate_dm(zvm, req):
     vdev = _norm(req.opt('v'))
-    with zvm.state.update_user(req.target) as record:
-        if record is None or directory.is_profile(record):
-            raise smcli.SMAPIError(400, 4, 'Image not defined')
+    with directory.editing(zvm, req.target) as record:
         keep = [line for line in record['lines']
                 if not (line.split()[:1] == ['DEDICATE'] and
                         _norm(line.split()[1]) == vdev)]

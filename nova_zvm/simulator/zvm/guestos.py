@@ -43,9 +43,9 @@ import tarfile
 import time
 
 from nova_zvm.simulator.zvm import configdrive
+from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import guestvol
-from nova_zvm.simulator.zvm import monitor
 from nova_zvm.simulator.zvm import store
 
 CONFIG_DRIVE = 'cfgdrive.iso'
@@ -130,6 +130,8 @@ def boot(zvm, userid):
             return
         guest = _guest(record)
         guest.pop('halted', None)
+        # Any boot completes a pending reboot (both flags go together).
+        guest.pop('reboot_pending', None)
         guest.pop('up_at', None)
         guest.pop('shutdown_signalled', None)
         vdev = ipl_device(record)
@@ -147,7 +149,7 @@ def boot(zvm, userid):
         guest['os'] = release
         if guest.get('cpus_logon') != record.get('logon_time'):
             # A re-IPL (reboot) keeps the CPUs of the logon.
-            guest['cpus'] = monitor.directory_cpus(record) or ['00']
+            guest['cpus'] = definition.logon_cpus(record) or ['00']
             guest['cpus_logon'] = record.get('logon_time')
         lines.append('Linux version %s (s390x)' % kernel(guest))
         lines += zvmguestconfigure(zvm, record)
@@ -369,7 +371,9 @@ def settle(zvm, userid):
     """Finish a reboot whose time has come: the guest boots again."""
     record = zvm.state.user(userid)
     guest = (record or {}).get('guest') or {}
-    if (guest.get('reboot_pending') and time.time() >= guest['up_at'] and
+    # A pending reboot without its time of return is due now.
+    if (guest.get('reboot_pending') and
+            time.time() >= (guest.get('up_at') or 0) and
             directory.logged_on_here(zvm, record)):
         with zvm.state.update_user(userid) as record:
             record['guest'].pop('reboot_pending', None)

@@ -25,6 +25,7 @@ virtual CPUs, memory in use a share of the storage it logged on with.
 
 import time
 
+from nova_zvm.simulator.zvm import definition
 from nova_zvm.simulator.zvm import directory
 from nova_zvm.simulator.zvm import host
 from nova_zvm.simulator.zvm import smcli
@@ -91,23 +92,7 @@ def guest_cpus(record):
     seen = (record.get('guest') or {}).get('cpus')
     if seen:
         return len(seen)
-    return len(directory_cpus(record)) or 1
-
-
-def directory_cpus(record):
-    """CPU addresses the directory gives at logon (CPU and DEFINE CPU)."""
-    addrs = []
-    for line in record['lines']:
-        words = line.upper().split()
-        if words[:1] == ['CPU'] and len(words) > 1:
-            addr = words[1]
-        elif words[:3] == ['COMMAND', 'DEFINE', 'CPU'] and len(words) > 3:
-            addr = words[3]
-        else:
-            continue
-        if addr not in addrs:
-            addrs.append(addr)
-    return sorted(addrs)
+    return len(definition.logon_cpus(record)) or 1
 
 
 def record_text(zvm, record, now=None):

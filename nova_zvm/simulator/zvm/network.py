@@ -121,38 +121,33 @@ def _active_guest(zvm, userid):
 @smcli.api('Virtual_Network_Adapter_Create_Extended_DM')
 def adapter_create_dm(zvm, req):
     vdev = req.keys['IMAGE_DEVICE_NUMBER'].upper().zfill(4)
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         if _devices(vdev) & _used_devices(record):
             raise _error(DEVICE_IN_USE_DM, 'device %s in use' % vdev)
         line = 'NICDEF %s TYPE QDIO DEVICES %d' % (vdev, NIC_DEVICES)
         if req.keys.get('MAC_ID'):
             line += ' MACID %s' % req.keys['MAC_ID'].upper()
         record['lines'].append(line)
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Virtual_Network_Adapter_Delete_DM')
 def adapter_delete_dm(zvm, req):
     vdev = req.opt('v').upper().zfill(4)
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         if vdev not in nicdefs(record):
             raise _error(NIC_NOT_FOUND_DM, 'NIC %s not defined' % vdev)
         record['lines'] = [
             line for line in record['lines']
             if not (line.upper().split()[:1] == ['NICDEF'] and
                     line.split()[1].upper().zfill(4) == vdev)]
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Virtual_Network_Adapter_Disconnect_DM')
 def adapter_disconnect_dm(zvm, req):
     vdev = req.opt('v').upper().zfill(4)
-    with zvm.state.locked():
-        record = directory.get_guest(zvm, req.target)
+    with directory.editing(zvm, req.target) as record:
         nic = nicdefs(record).get(vdev)
         if nic is None:
             raise _error(NIC_NOT_FOUND_DM, 'NIC %s not defined' % vdev)
@@ -163,7 +158,6 @@ def adapter_disconnect_dm(zvm, req):
             if not (line.upper().split()[:1] == ['NICDEF'] and
                     line.split()[1].upper().zfill(4) == vdev and
                     line.upper().split()[2:4] == ['LAN', 'SYSTEM'])]
-        zvm.state.put_user(record)
     return ''
 
 
@@ -172,25 +166,21 @@ def adapter_disconnect_dm(zvm, req):
 @smcli.api('Virtual_Network_Adapter_Create_Extended')
 def adapter_create(zvm, req):
     vdev = req.keys['IMAGE_DEVICE_NUMBER'].upper().zfill(4)
-    with zvm.state.locked():
-        record = _active_guest(zvm, req.target)
+    with directory.editing(zvm, req.target, _active_guest) as record:
         active = record.setdefault('active_nics', {})
         for other in active:
             if _devices(vdev) & _devices(other):
                 raise _error(DEVICE_IN_USE, 'device %s in use' % vdev)
         active[vdev] = {'macid': _new_macid(zvm), 'vswitch': None}
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Virtual_Network_Adapter_Delete')
 def adapter_delete(zvm, req):
     vdev = req.opt('v').upper().zfill(4)
-    with zvm.state.locked():
-        record = _active_guest(zvm, req.target)
+    with directory.editing(zvm, req.target, _active_guest) as record:
         if record.get('active_nics', {}).pop(vdev, None) is None:
             raise _error(DEVICE_NOT_FOUND, 'device %s not found' % vdev)
-        zvm.state.put_user(record)
     return ''
 
 
@@ -198,8 +188,7 @@ def adapter_delete(zvm, req):
 def adapter_connect(zvm, req):
     vdev = req.opt('v').upper().zfill(4)
     name = req.opt('n').upper()
-    with zvm.state.locked():
-        record = _active_guest(zvm, req.target)
+    with directory.editing(zvm, req.target, _active_guest) as record:
         nic = record.get('active_nics', {}).get(vdev)
         if nic is None:
             raise _error(DEVICE_NOT_FOUND, 'device %s not found' % vdev)
@@ -212,22 +201,19 @@ def adapter_connect(zvm, req):
             raise _error(NOT_AUTHORIZED, '%s not authorized for %s' %
                          (req.target, name))
         nic['vswitch'] = name
-        zvm.state.put_user(record)
     return ''
 
 
 @smcli.api('Virtual_Network_Adapter_Disconnect')
 def adapter_disconnect(zvm, req):
     vdev = req.opt('v').upper().zfill(4)
-    with zvm.state.locked():
-        record = _active_guest(zvm, req.target)
+    with directory.editing(zvm, req.target, _active_guest) as record:
         nic = record.get('active_nics', {}).get(vdev)
         if nic is None:
             raise _error(DEVICE_NOT_FOUND, 'device %s not found' % vdev)
         if not nic.get('vswitch'):
             raise _error(NOT_CONNECTED, 'device %s not connected' % vdev)
         nic['vswitch'] = None
-        zvm.state.put_user(record)
     return ''
 
 

@@ -34,7 +34,8 @@ LOG = logging.getLogger(__name__)
 # tens): the z/VM-side programs run often, and a real connector's
 # single-guest calls cost a handful of them. The request is the argument
 # count then the arguments, each NUL-terminated; the answer is the exit
-# code on one line, then the output.
+# code on one line (followed by `` 2`` when the output is an error message
+# for stderr), then the output.
 SUDO_PROGRAM = """#!/bin/bash
 # nova-zvm-simulator's sudo: runs the z/VM-side program on the fake z/VM.
 %(args)s
@@ -42,8 +43,16 @@ exec 3<>/dev/tcp/127.0.0.1/%(port)d || {
     echo "sudo: the fake z/VM is not running" >&2; exit 1; }
 printf '%%d\\0' "$#" >&3
 printf '%%s\\0' "$@" >&3
-IFS= read -r rc <&3
-/bin/cat <&3
+# The answer's first line: the exit code, then 2 if the output is an
+# error message (for stderr). No or a garbled line: the fake z/VM broke.
+IFS=' ' read -r rc fd <&3
+case "${rc#-}" in
+    ''|*[!0-9]*)
+        echo "sudo: no exit code from the fake z/VM running $1" \
+             "(see the simulator's log)" >&2
+        exit 1;;
+esac
+if [ "$fd" = 2 ]; then /bin/cat <&3 >&2; else /bin/cat <&3; fi
 exit "$rc"
 """
 
@@ -66,8 +75,20 @@ class _Handler(socketserver.StreamRequestHandler):
             argv = [self._field() for _ in range(count)]
         except (EOFError, ValueError):
             return
-        rc, output = self.server.zvm.run(argv)
-        self.wfile.write(('%d\n' % rc).encode() + (output or '').encode())
+        stream = ''
+        try:
+            rc, output = self.server.zvm.run(argv)
+        except Exception:
+            # Answer as a failing program would; the traceback is ours.
+            LOG.exception('The fake z/VM failed running %s', argv)
+            rc, stream = 1, ' 2'
+            output = ('sudo: internal error of the fake z/VM running %s\n'
+                      % (argv[0] if argv else ''))
+        try:
+            self.wfile.write(('%d%s\n' % (rc, stream)).encode() +
+                             (output or '').encode())
+        except OSError as err:
+            LOG.warning('sudo went before its answer (%s): %s', argv, err)
 
 
 class SudoServer(socketserver.ThreadingMixIn, socketserver.TCPServer):

@@ -31,6 +31,7 @@ import urllib3
 from nova_zvm.simulator import images as sim_images
 from nova_zvm.tests.functional import base
 from nova_zvm.tests.functional import test_connector
+from nova_zvm.tests.functional import tokens
 
 # The root minidisk a 1 GB flavor gets: ceil(GiB / 737280) cylinders.
 CYLINDERS_IN_1G = 1457
@@ -186,23 +187,8 @@ class DiskPoolOfTheWrongTypeTestCase(ConfigErrorMixin,
         self.assert_no_valid_host()
 
 
-class RotatedAdminTokenTestCase(ConfigErrorMixin,
+class RotatedAdminTokenTestCase(tokens.TokenAuthMixin, ConfigErrorMixin,
                                 base.ZVMFunctionalTestCase):
-
-    def setUp(self):
-        token_dir = self.useFixture(fixtures.TempDir()).path
-        self.sim_token_file = os.path.join(token_dir, 'zcc-admin-token')
-        self.token_file = os.path.join(token_dir, 'nova-admin-token')
-        for path in (self.sim_token_file, self.token_file):
-            with open(path, 'w') as f:
-                f.write(test_connector.ADMIN_TOKEN)
-        self.SIMULATOR_OPTIONS = {'auth': 'token',
-                                  'token_file': self.sim_token_file}
-        super(RotatedAdminTokenTestCase, self).setUp()
-
-    def _setup_services(self):
-        self.flags(connector_token_file=self.token_file, group='zvm')
-        super(RotatedAdminTokenTestCase, self)._setup_services()
 
     def test_rotation_named_then_recovered(self):
         # The connector's admin token is rotated (its tokens, signed with
@@ -220,7 +206,7 @@ class RotatedAdminTokenTestCase(ConfigErrorMixin,
                                               host='compute1')[0]
         self.assertEqual('enabled', service['status'])
         self._delete_server(self.boot())
-        for secret in (test_connector.ADMIN_TOKEN, 'rotated-admin-token'):
+        for secret in (tokens.ADMIN_TOKEN, 'rotated-admin-token'):
             self.assertNotIn(secret, self.stdlog.logger.output)
 
 

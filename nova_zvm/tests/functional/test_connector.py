@@ -30,8 +30,7 @@ from nova.tests import fixtures as nova_fixtures
 import urllib3
 
 from nova_zvm.tests.functional import base
-
-ADMIN_TOKEN = 'zcc-admin-token-for-tests'
+from nova_zvm.tests.functional import tokens
 
 
 def free_port():
@@ -158,23 +157,8 @@ class ConnectorDownWithServersTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(stopped)
 
 
-class TokenAuthTestCase(base.ZVMFunctionalTestCase):
-
-    def setUp(self):
-        token_dir = self.useFixture(fixtures.TempDir()).path
-        # The connector's admin token file and nova-compute's copy of it.
-        self.sim_token_file = os.path.join(token_dir, 'zcc-admin-token')
-        self.token_file = os.path.join(token_dir, 'nova-admin-token')
-        for path in (self.sim_token_file, self.token_file):
-            with open(path, 'w') as f:
-                f.write(ADMIN_TOKEN)
-        self.SIMULATOR_OPTIONS = {'auth': 'token',
-                                  'token_file': self.sim_token_file}
-        super(TokenAuthTestCase, self).setUp()
-
-    def _setup_services(self):
-        self.flags(connector_token_file=self.token_file, group='zvm')
-        super(TokenAuthTestCase, self)._setup_services()
+class TokenAuthTestCase(tokens.TokenAuthMixin,
+                        base.ZVMFunctionalTestCase):
 
     def test_boot_and_delete_with_token_auth(self):
         server = self.boot()
@@ -185,7 +169,7 @@ class TokenAuthTestCase(base.ZVMFunctionalTestCase):
         self.assertEqual(1, counters['token_requests'])
         self.assertEqual(0, counters['statuses'].get('401', 0))
         self._delete_server(server)
-        self.assertNotIn(ADMIN_TOKEN, self.stdlog.logger.output)
+        self.assertNotIn(tokens.ADMIN_TOKEN, self.stdlog.logger.output)
 
     def test_rotated_admin_token_fails_with_reason(self):
         # The connector's admin token changes; nova-compute keeps the old
@@ -196,7 +180,7 @@ class TokenAuthTestCase(base.ZVMFunctionalTestCase):
         self.assertIn('401', server['fault']['message'])
         self.assertEqual({}, self.admin().inventory()['guests'])
         self._delete_server(server)
-        self.assertNotIn(ADMIN_TOKEN, self.stdlog.logger.output)
+        self.assertNotIn(tokens.ADMIN_TOKEN, self.stdlog.logger.output)
         self.assertNotIn('rotated-admin-token', self.stdlog.logger.output)
 
 

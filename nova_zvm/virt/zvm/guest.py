@@ -31,7 +31,6 @@ from nova.i18n import _
 from nova import objects
 from nova.objects import diagnostics
 from nova.virt import driver as virt_driver
-from nova.virt import hardware
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
@@ -144,9 +143,6 @@ class GuestOps(object):
         state = self._client.call('guest_get_power_state',
                                   names.userid(instance))
         return POWER_STATES.get(state, power_state.NOSTATE)
-
-    def get_info(self, instance):
-        return hardware.InstanceInfo(state=self.power_state(instance))
 
     def exists(self, instance):
         try:

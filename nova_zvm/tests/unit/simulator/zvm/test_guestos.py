@@ -204,6 +204,32 @@ class GuestOSTest(oslo_base.BaseTestCase):
         self.assertEqual(2, len([line for line in out.splitlines()
                                  if not line.startswith('#')]))
 
+    def test_reboot_pending_completes_after_a_new_logon(self):
+        guests.install_os(self.zvm, 'G1')
+        self.start()
+        self.assertEqual(0, self.iucv('shutdown -r now')[0])
+        # Forced off and logged on again before the reboot was settled:
+        # that logon's boot is the one the pending reboot waited for.
+        rc, out = guests.smcli(self.zvm, 'Image_Deactivate', '-T', 'G1',
+                               '-f', 'IMMED')
+        self.assertEqual(0, rc, out)
+        self.start()
+        rc, out = self.iucv("echo 'ping'")
+        self.assertEqual(0, rc, out)
+        self.assertNotIn('reboot_pending', self.guest())
+        self.assertEqual(2, self.guest()['boots'])
+
+    def test_reboot_pending_without_up_at_completes(self):
+        guests.install_os(self.zvm, 'G1')
+        self.start()
+        # A record left by an older fake z/VM: no time of return.
+        with self.zvm.state.update_user('G1') as record:
+            record['guest']['reboot_pending'] = True
+        rc, out = self.iucv("echo 'ping'")
+        self.assertEqual(0, rc, out)
+        self.assertNotIn('reboot_pending', self.guest())
+        self.assertEqual(2, self.guest()['boots'])
+
     def test_signal_shutdown(self):
         guests.install_os(self.zvm, 'G1')
         self.start()

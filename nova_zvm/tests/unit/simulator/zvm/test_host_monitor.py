@@ -91,6 +91,14 @@ class HostHandlersTest(oslo_base.BaseTestCase):
         self.assertIn('LPAR CPUs Total:      6',
                       host.sysinfo(self.zvm))
 
+    def test_guest_cpus_count_one_address_once(self):
+        # ``CPU 1`` and ``COMMAND DEFINE CPU 01`` name the same CPU: the
+        # monitor counts what the guest gets at logon, as resize does.
+        record = {'lines': ['USER MONCPU', 'CPU 1',
+                            'COMMAND DEFINE CPU 01 TYPE IFL',
+                            'COMMAND DEFINE CPU 02 TYPE IFL']}
+        self.assertEqual(2, monitor.guest_cpus(record))
+
     def test_name_lists(self):
         nl = ['-T', 'NLTEST']
         self.assertEqual(0, guests.smcli(self.zvm, 'Name_List_Add',

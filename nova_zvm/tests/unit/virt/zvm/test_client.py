@@ -274,8 +274,10 @@ class RequestTestCase(ClientTestCase):
 
     def test_file_and_token_apis_are_not_supported(self):
         for api in ('file_import', 'file_export'):
-            self._refused(zvm_exc.ConnectorError, api, '/tmp/f')
-        self._refused(zvm_exc.ConnectorError, 'token_create')
+            err = self._refused(zvm_exc.ConnectorError, api, '/tmp/f')
+            self.assertIn('%s is not supported' % api, str(err))
+        err = self._refused(zvm_exc.ConnectorError, 'token_create')
+        self.assertIn('token_create is not supported', str(err))
 
     def test_arguments_that_are_not_json(self):
         err = self._refused(zvm_exc.ConnectorError, 'guest_create', 'OSV1',
@@ -298,8 +300,9 @@ class RequestTestCase(ClientTestCase):
         self.assertIn('at most 4096', str(err))
 
     def test_kwargs_count_in_the_limit(self):
-        self._refused(zvm_exc.RequestTooLarge, 'guest_deploy', 'OSV1', 'img',
-                      transportfiles='/t/' + 'x' * 4096)
+        err = self._refused(zvm_exc.RequestTooLarge, 'guest_deploy', 'OSV1',
+                            'img', transportfiles='/t/' + 'x' * 4096)
+        self.assertIn('at most 4096', str(err))
 
 
 class ConnectionTestCase(ClientTestCase):

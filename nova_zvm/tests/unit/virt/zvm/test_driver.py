@@ -363,7 +363,10 @@ class DriverDelegationTestCase(DriverTestBase):
     def test_unplug_vifs_of_missing_guest(self):
         self.client.answers['guests_get_nic_info'] = fakes.guest_not_found(
             'guests_get_nic_info', 'OS000001')
-        self.driver.unplug_vifs(self.instance, [{'id': 'p1'}])
+        self.assertIsNone(
+            self.driver.unplug_vifs(self.instance, [{'id': 'p1'}]))
+        # Nothing to remove from a guest that is gone.
+        self.assertEqual(['guests_get_nic_info'], self.client.api_names())
 
     def test_cache_image_imports_once(self):
         image_id = 'a2459075-d96c-40d5-893e-577ff92e721c'

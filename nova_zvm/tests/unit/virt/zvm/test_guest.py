@@ -69,18 +69,18 @@ class GuestQueryTestCase(GuestTestBase):
                                  ('odd', power_state.NOSTATE)):
             self.client.answers['guest_get_power_state'] = answer
             self.assertEqual(expected,
-                             self.ops.get_info(self.instance).state)
+                             self.ops.power_state(self.instance))
 
-    def test_get_info_is_one_call_by_userid(self):
+    def test_power_state_is_one_call_by_userid(self):
         self.client.answers['guest_get_power_state'] = 'on'
-        self.ops.get_info(self.instance)
+        self.ops.power_state(self.instance)
         self.assertEqual([('guest_get_power_state', ('OS000001',), {})],
                          self.client.calls)
 
-    def test_get_info_of_missing_guest(self):
+    def test_power_state_of_missing_guest(self):
         self.client.answers['guest_get_power_state'] = fakes.guest_not_found(
             'guest_get_power_state', 'OS000001')
-        self.assertRaises(exception.InstanceNotFound, self.ops.get_info,
+        self.assertRaises(exception.InstanceNotFound, self.ops.power_state,
                           self.instance)
 
     def test_exists_never_lists_guests(self):
@@ -600,12 +600,18 @@ class SpawnTestCase(GuestTestBase):
 
     def test_deploy_failure_rolls_back(self):
         self._fail_at('guest_deploy')
+        # The guest created for the deploy is deleted, never started.
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
+        self.assertNotIn('guest_start', self.client.api_names())
 
     def test_nic_failure_rolls_back(self):
         self._fail_at('guest_create_network_interface')
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
+        self.assertNotIn('guest_start', self.client.api_names())
 
     def test_start_failure_rolls_back(self):
         self._fail_at('guest_start')
+        self.assertIn(('guest_delete', ('OS000001',), {}), self.client.calls)
 
     def test_rollback_tolerates_vanished_guest(self):
         self.client.answers['guest_start'] = fakes.connector_error(

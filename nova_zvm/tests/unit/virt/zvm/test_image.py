@@ -839,6 +839,8 @@ class TmpFileTestCase(ImageTestBase):
     def test_remove_missing_is_quiet(self):
         image.remove_tmp_file(os.path.join(self.tmp, 'nope'))
         image.remove_tmp_file(None)
+        self.assertEqual([], self.tmp_files())
+        self.assertNotIn('Could not remove', self.stdlog.logger.output)
 
     def test_file_md5_streams(self):
         path = os.path.join(self.tmp, 'f')

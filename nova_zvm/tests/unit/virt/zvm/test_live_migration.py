@@ -326,6 +326,9 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
     def test_devices_of_this_guest_accepted(self):
         self.client.answers['get_fcp_usage'] = ['os000001', 1, 0, TMPL]
         self._at_dest(['1a00'])
+        # Reserved by this very guest (userid in any case): usable here.
+        self.assertEqual(['1a00'], self.ops.incoming_fcp_devices(
+            self.instance, 'cmp2'))
 
     def test_device_used_by_another_guest(self):
         self.client.answers['get_fcp_usage'] = ['OTHER', 1, 2, TMPL]
@@ -579,6 +582,11 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.client.answers['guest_deregister'] = fakes.connector_error(
             'guest_deregister', 500, 1)
         self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
+        self.assertEqual([('guest_deregister', ('OS000001',), {})],
+                         self.client.calls)
+        # Nova is not failed: the operator is told what is left behind.
+        self.assertIn('keeps a record of OS000001, which now runs '
+                      'elsewhere', self.stdlog.logger.output)
 
 
 class DriverLiveMigrationTestCase(test.NoDBTestCase):

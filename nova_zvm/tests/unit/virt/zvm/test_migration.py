@@ -575,6 +575,10 @@ class SameHostConfirmRevertTestCase(MigrationTestBase):
             'image_delete', 300, 1, modid=40)
         self.src_ops.confirm_migration(self.ctxt, self.migration,
                                        self.instance, self.vifs)
+        self.assertEqual([('image_delete', (MIG_IMAGE,), {})],
+                         self.src.calls)
+        self.assertIn('Could not delete migration image %s' % MIG_IMAGE,
+                      self.stdlog.logger.output)
 
     def revert(self, power_on=True, bdi=None):
         self.src_ops.finish_revert_migration(
@@ -858,10 +862,16 @@ class MoveTestCase(MigrationTestBase):
         self.assertEqual([('guest_delete', (USERID,), {})], self.src.calls)
 
     def test_confirm_of_a_vanished_source_guest(self):
+        # rs 3: gone from the z/VM directory (rs 1 would be a guest the
+        # connector does not know, which is registered and deleted).
         self.src.answers['guest_delete'] = fakes.guest_not_found(
-            'guest_delete', USERID)
+            'guest_delete', USERID, rs=3)
         self.src_ops.confirm_migration(self.ctxt, self.migration,
                                        self.instance, self.vifs)
+        # A guest already gone counts as deleted: no error, no leftover.
+        self.assertEqual([('guest_delete', (USERID,), {})], self.src.calls)
+        self.assertNotIn('could not delete the stopped source guest',
+                         self.stdlog.logger.output)
 
     def test_confirm_never_fails_for_the_source_guest(self):
         # The server runs on the destination: the source's guest_delete
