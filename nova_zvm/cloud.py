@@ -40,7 +40,7 @@ from oslo_log import log as logging
 from oslo_utils.fixture import uuidsentinel as uuids
 from zvmconnector import restclient
 
-from nova_zvm import cloud_fixtures
+from nova_zvm import cloud_services
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.simulator import control
 from nova_zvm.simulator import images as sim_images
@@ -48,7 +48,7 @@ from nova_zvm.simulator import images as sim_images
 LOG = logging.getLogger(__name__)
 
 COMPUTE_DRIVER = 'zvm_ext.ZVMDriver'
-OS_DISTRO = cloud_fixtures.OS_DISTRO
+OS_DISTRO = cloud_services.OS_DISTRO
 # A small disk image: 10 cylinders of ECKD with a recognisable payload.
 IMAGE_CYLINDERS = 10
 
@@ -135,10 +135,10 @@ class ZVMCloud(HarnessMixin, integrated_helpers._IntegratedTestBase):
         # Nova's base class builds its Glance fixture by this name.
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.fixtures.GlanceFixture',
-            cloud_fixtures.StoringGlanceFixture))
+            cloud_services.StoringGlanceFixture))
         self.useFixture(fixtures.MonkeyPatch(
             'nova.tests.fixtures.CinderFixture',
-            cloud_fixtures.FibreChannelCinderFixture))
+            cloud_services.FibreChannelCinderFixture))
         super(ZVMCloud, self).setUp()
 
     # -- environment --------------------------------------------------------

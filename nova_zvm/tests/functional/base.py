@@ -20,14 +20,14 @@ temporary folder were left with nothing.
 """
 
 from nova_zvm import cloud
-from nova_zvm import cloud_fixtures
+from nova_zvm import cloud_services
 
 # The cloud's names the tests use, under their usual module.
 COMPUTE_DRIVER = cloud.COMPUTE_DRIVER
 OS_DISTRO = cloud.OS_DISTRO
 IMAGE_CYLINDERS = cloud.IMAGE_CYLINDERS
-FibreChannelCinderFixture = cloud_fixtures.FibreChannelCinderFixture
-StoringGlanceFixture = cloud_fixtures.StoringGlanceFixture
+FibreChannelCinderFixture = cloud_services.FibreChannelCinderFixture
+StoringGlanceFixture = cloud_services.StoringGlanceFixture
 node_uuid = cloud.node_uuid
 total_requests = cloud.total_requests
 root_digest = cloud.root_digest

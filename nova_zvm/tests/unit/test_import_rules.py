@@ -28,7 +28,7 @@ import nova_zvm
 
 PACKAGE = os.path.dirname(os.path.abspath(nova_zvm.__file__))
 # The modules that run Nova's functional harness (the [tour] extra).
-HARNESS_MODULES = ('nova_zvm.cloud', 'nova_zvm.cloud_fixtures',
+HARNESS_MODULES = ('nova_zvm.cloud', 'nova_zvm.cloud_services',
                    'nova_zvm.tour_steps')
 
 

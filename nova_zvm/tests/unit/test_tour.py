@@ -16,12 +16,16 @@ The tour's cloud (Nova's services on simulators) is exercised by
 ``tox -e tour``; here a stand-in cloud records what the program does.
 """
 
+import configparser
 import io
+import os
+import re
 import sys
 from unittest import mock
 
 from nova import test
 
+import nova_zvm
 from nova_zvm import tour
 
 
@@ -158,3 +162,16 @@ class TourRequirementsTestCase(test.NoDBTestCase):
             code = tour.main([], out=out, err=err)
         self.assertEqual(2, code)
         self.assertIn('Missing: nova_zvm.tour_steps.', err.getvalue())
+
+    def test_the_extra_declares_what_is_checked(self):
+        setup_cfg = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(nova_zvm.__file__))), 'setup.cfg')
+        if not os.path.exists(setup_cfg):
+            self.skipTest('an installed package without its sources')
+        parser = configparser.ConfigParser()
+        parser.read(setup_cfg)
+        declared = set(
+            re.split(r'[<>=!~ ]', line.strip())[0]
+            for line in parser['extras']['tour'].splitlines()
+            if line.strip())
+        self.assertEqual(set(tour.TOUR_EXTRA.values()), declared)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Nova's Glance and Cinder fixtures as the z/VM cloud needs them.
+"""The z/VM cloud's Glance and Cinder: Nova's fixtures, adapted.
 
 Used by ``nova_zvm.cloud`` in place of Nova's own (``nova.tests.fixtures``):
 Glance keeps the data a snapshot uploads, Cinder serves Fibre Channel
