@@ -19,9 +19,16 @@ its own ``nova-zvm-simulator`` process, or on a real connector with
 ``--connector-url``. It walks a server through its life, printing each step
 with its duration and the connector requests it cost, ends with a summary
 table, leaves nothing running and exits non-zero on any failure.
+
+Nova's in-process harness is not part of the driver's run-time needs: it
+is Nova's test package (``nova/tests``, which some distributions ship
+separately from Nova) and the ``[tour]`` extra of this package. The tour
+checks both are importable before anything starts and otherwise exits 2
+with one message naming what is missing.
 """
 
 import argparse
+import importlib.util
 import logging
 import sys
 import time
@@ -29,6 +36,50 @@ import traceback
 
 RESULT_OK = 'ok'
 RESULT_FAILED = 'FAILED'
+# Exit code when the tour cannot run here (argparse uses it too).
+EXIT_MISSING = 2
+
+# Nova's functional harness, from Nova's test package.
+NOVA_HARNESS = ('nova.tests.fixtures',
+                'nova.tests.functional.integrated_helpers')
+# What the harness imports beyond Nova's own requirements: the [tour]
+# extra of setup.cfg (import name: distribution name).
+TOUR_EXTRA = {
+    'fixtures': 'fixtures',
+    'testtools': 'testtools',
+    'testresources': 'testresources',
+    'testscenarios': 'testscenarios',
+    'oslotest': 'oslotest',
+    'placement': 'openstack-placement',
+    'wsgi_intercept': 'wsgi-intercept',
+    'barbicanclient': 'python-barbicanclient',
+}
+
+
+def _importable(name):
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        # A parent package is missing (nova.tests without nova/tests/).
+        return False
+
+
+def missing_requirements():
+    """The modules the tour needs that cannot be imported here."""
+    return [name for name in NOVA_HARNESS + tuple(sorted(TOUR_EXTRA))
+            if not _importable(name)]
+
+
+def missing_message(missing):
+    """One message naming what is missing and how to get it."""
+    return (
+        "nova-zvm-tour cannot run: it needs Nova's functional test harness, "
+        "which is not part of the driver's run-time requirements. Missing: "
+        "%s. Install the tour's extra with "
+        "\"pip install 'nova-zvm-virt-driver[tour]'\" and Nova's test "
+        "package (nova/tests: in Nova's wheel from PyPI; some distributions "
+        "ship it separately, e.g. python3-nova-tests).\n"
+        % ', '.join(missing))
 
 
 class Step(object):
@@ -78,10 +129,19 @@ def _print_table(steps, out):
     out.write('%-*s  %9.2f\n' % (width, 'total', total))
 
 
-def main(argv=None, out=sys.stdout):
+def main(argv=None, out=sys.stdout, err=sys.stderr):
     args = _parse_args(sys.argv[1:] if argv is None else argv)
+    missing = missing_requirements()
+    if missing:
+        err.write(missing_message(missing))
+        return EXIT_MISSING
     # Nova's harness is imported only now: it monkey-patches the process.
-    from nova_zvm.tour_steps import TourCloud
+    try:
+        from nova_zvm.tour_steps import TourCloud
+    except ModuleNotFoundError as e:
+        # Something the harness imports that the check above does not know.
+        err.write(missing_message([e.name]))
+        return EXIT_MISSING
     cloud = TourCloud('run_tour', args=args)
     steps = []
     failed = False

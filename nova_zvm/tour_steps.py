@@ -12,8 +12,10 @@
 
 """The tour's cloud and steps (imported by nova_zvm.tour when it runs).
 
-The cloud is the functional tests' environment, used as a program: Nova's
-harness is the supported way to run all of Nova's services in one process.
+The cloud is ``nova_zvm.cloud`` (the functional tests build on it too),
+used as a program: Nova's harness is the supported way to run all of Nova's
+services in one process. ``nova_zvm.tour`` checks that the harness is
+installed before importing this module.
 """
 
 import os
@@ -21,14 +23,14 @@ import os
 import fixtures
 from nova.tests import fixtures as nova_fixtures
 
-from nova_zvm.tests.functional import base
+from nova_zvm import cloud
 from nova_zvm.virt.zvm import network
 
 
 VOLUME = nova_fixtures.CinderFixture.SWAP_OLD_VOL
 
 
-class TourCloud(base.ZVMFunctionalTestCase):
+class TourCloud(cloud.ZVMCloud):
 
     # Three z/VM systems with FCP devices: compute1 and compute2 are
     # members of one SSI cluster (live migration), compute3 stands alone
@@ -51,9 +53,16 @@ class TourCloud(base.ZVMFunctionalTestCase):
 
     def setUp(self):
         super(TourCloud, self).setUp()
+        self.addCleanup(self._check_leftovers)
         # Runs before the leak check (cleanups run last-in, first-out): a
         # tour stopped half-way still deletes what it created.
         self.addCleanup(self._delete_leftovers)
+
+    def _check_leftovers(self):
+        problems = self.leftovers()
+        if problems:
+            raise RuntimeError('The tour left behind:\n' +
+                               '\n'.join(problems))
 
     def _delete_leftovers(self):
         for key in list(self.servers):
@@ -102,7 +111,7 @@ class TourCloud(base.ZVMFunctionalTestCase):
         """Connector requests so far (None on a real connector)."""
         if self.real_connector:
             return None
-        return sum(base.total_requests(a.counters())
+        return sum(cloud.total_requests(a.counters())
                    for a in self.admins.values())
 
     # -- steps ---------------------------------------------------------------
@@ -216,8 +225,8 @@ class TourCloud(base.ZVMFunctionalTestCase):
             first = self.guest(self.servers['first'],
                                self._host_of('first'))
             second = self.guest(server, self._host_of('second'))
-            self.assertEqual(base.root_digest(first),
-                             base.root_digest(second))
+            self.assertEqual(cloud.root_digest(first),
+                             cloud.root_digest(second))
             return 'same root disk content as the first server'
 
     def step_attach_volume(self):

@@ -73,7 +73,7 @@ def _latency(client, api, userid):
             'min_ms': min(samples), 'max_ms': max(samples)}
 
 
-def simulator_case(bench, run, out):
+def simulator_case(run, out):
     results = {}
     for guests in sorted({1, run.args.guests}):
         state = os.path.join(run.workdir, 'simulator-%d' % guests)

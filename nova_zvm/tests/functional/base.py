@@ -10,361 +10,38 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Nova's own services with this driver, on nova-zvm-simulator processes.
+"""The functional tests' base: the z/VM cloud with a leak check.
 
-Nova's functional harness runs the real API, conductor, scheduler,
-placement and compute services in this process; Glance, Neutron, Cinder and
-Keystone are Nova's fixtures. Each compute host talks HTTP to its own
-simulator process (Nova's tests monkey-patch with eventlet, so a server in
-this process would block it). Every test ends with a leak check of each
-simulator's inventory and of the compute host's temporary folder.
+The cloud itself (Nova's services with this driver on nova-zvm-simulator
+processes, the images, servers and connector helpers) is
+``nova_zvm.cloud``, which the tour runs too. What is only for tests is
+here: every test ends with a check that z/VM and the compute host's
+temporary folder were left with nothing.
 """
 
-import os
-import sys
-from unittest import mock
-from urllib import parse
+from nova_zvm import cloud
+from nova_zvm import cloud_services
 
-import fixtures
-from nova.tests import fixtures as nova_fixtures
-from nova.tests.functional import integrated_helpers
-from oslo_log import log as logging
-from oslo_utils.fixture import uuidsentinel as uuids
-from zvmconnector import restclient
-
-from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
-from nova_zvm.simulator import control
-from nova_zvm.simulator import images as sim_images
-from nova_zvm.tests.functional import compat
-
-LOG = logging.getLogger(__name__)
-
-COMPUTE_DRIVER = 'zvm_ext.ZVMDriver'
-OS_DISTRO = 'rhel9.2'
-# A small disk image: 10 cylinders of ECKD with a recognisable payload.
-IMAGE_CYLINDERS = 10
+# The cloud's names the tests use, under their usual module.
+COMPUTE_DRIVER = cloud.COMPUTE_DRIVER
+OS_DISTRO = cloud.OS_DISTRO
+IMAGE_CYLINDERS = cloud.IMAGE_CYLINDERS
+FibreChannelCinderFixture = cloud_services.FibreChannelCinderFixture
+StoringGlanceFixture = cloud_services.StoringGlanceFixture
+node_uuid = cloud.node_uuid
+total_requests = cloud.total_requests
+root_digest = cloud.root_digest
 
 
-def node_uuid(host):
-    """The compute node identity of a test compute host."""
-    return str(getattr(uuids, 'node_%s' % host))
-
-
-def total_requests(counters):
-    """Connector requests (admin endpoint excluded) in a counters dict."""
-    return counters['requests_total']
-
-
-def root_digest(guest_record):
-    """The content digest of a guest's root disk (vdev 0100)."""
-    return guest_record['disks']['0100']['digest']
-
-
-class FibreChannelCinderFixture(nova_fixtures.CinderFixture):
-    """Nova's Cinder fixture, serving Fibre Channel volumes.
-
-    Every volume's connection_info is ``fibre_channel`` as a Cinder FC
-    backend gives it (target WWPNs and an integer LUN); the bootable
-    volume carries the image metadata z/VM needs (os_distro).
-    """
-
-    TARGET_WWPNS = ['500507680b21a1f0', '500507680b22a1f0']
-    # Connection info of the volumes that are not Fibre Channel.
-    OTHER_TYPES = {nova_fixtures.CinderFixture.ISCSI_BACKED_VOL: 'iscsi'}
-
-    def _find_connection_info(self, volume_id, attachment_id):
-        driver_type = self.OTHER_TYPES.get(volume_id, 'fibre_channel')
-        lun = int(volume_id.replace('-', '')[:4], 16) % 255 + 1
-        return {'driver_volume_type': driver_type,
-                'data': {'target_wwn': list(self.TARGET_WWPNS),
-                         'target_lun': lun, 'target_discovered': False,
-                         'volume_id': volume_id,
-                         'attachment_id': attachment_id}}
-
-    def fake_get(self, context, volume_id, microversion=None):
-        volume = super(FibreChannelCinderFixture, self).fake_get(
-            context, volume_id, microversion=microversion)
-        if volume_id == self.IMAGE_BACKED_VOL:
-            volume['volume_image_metadata'].update(
-                {'os_distro': OS_DISTRO, 'architecture': 's390x'})
-        return volume
-
-
-class StoringGlanceFixture(nova_fixtures.GlanceFixture):
-    """Nova's Glance fixture, keeping the data an update uploads.
-
-    Nova's fixture drops the data of ``update`` (a snapshot upload); the
-    tests boot servers from snapshots and compare disk content, so the data
-    is kept, read in chunks as Glance would stream it. A download without a
-    destination returns the data in chunks, as Glance does (Nova's fixture
-    returns nothing).
-    """
-
-    def update(self, context, image_id, metadata, data=None,
-               purge_props=False):
-        image = super(StoringGlanceFixture, self).update(
-            context, image_id, metadata, data=None, purge_props=purge_props)
-        if data is not None:
-            chunks = []
-            for chunk in iter(lambda: data.read(65536), b''):
-                chunks.append(chunk)
-            self._imagedata[image_id] = b''.join(chunks)
-            image['size'] = len(self._imagedata[image_id])
-        return image
-
-    def download(self, context, image_id, data=None, dst_path=None,
-                 trusted_certs=None):
-        if data is None and dst_path is None:
-            # As Glance: the data as an iterator of chunks.
-            self.show(context, image_id)
-            stored = self._imagedata.get(image_id, b'')
-            return iter([stored[i:i + 65536]
-                         for i in range(0, len(stored), 65536)])
-        return super(StoringGlanceFixture, self).download(
-            context, image_id, data=data, dst_path=dst_path,
-            trusted_certs=trusted_certs)
-
-    def image_data(self, image_id):
-        return self._imagedata.get(image_id)
-
-
-class ZVMFunctionalTestCase(compat.HarnessMixin,
-                            integrated_helpers._IntegratedTestBase):
-    """One z/VM compute host (``compute1``) on its own simulator.
-
-    Written against Nova 34's harness; compat.HarnessMixin makes up for
-    what Nova 32 and 33 do differently.
-    """
-
-    ADMIN_API = True
-    api_major_version = 'v2.1'
-    microversion = 'latest'
-    # Compute hosts started by _setup_compute_service, each on a simulator.
-    COMPUTE_HOSTS = ('compute1',)
-    # Extra command-line options for every simulator of the test.
-    SIMULATOR_OPTIONS = {}
-    # Nova's harness polls a server 10 times, 0.5 s apart: a boot on a
-    # busy 2-core machine (CI runs several Nova releases) can take longer
-    # without anything being wrong. A wait ends as soon as the state is
-    # reached, so passing tests take no longer.
-    WAIT_RETRIES = 60
-
-    def _wait_for_server_parameter(self, server, expected_params,
-                                   max_retries=10, *args, **kwargs):
-        return super(ZVMFunctionalTestCase, self)._wait_for_server_parameter(
-            server, expected_params, max(max_retries, self.WAIT_RETRIES),
-            *args, **kwargs)
+class ZVMFunctionalTestCase(cloud.ZVMCloud):
+    """One z/VM compute host (``compute1``) on its own simulator."""
 
     def setUp(self):
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.simulators = {}
-        self.admins = {}
-        # Nova's base class builds its Glance fixture by this name.
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.tests.fixtures.GlanceFixture', StoringGlanceFixture))
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova.tests.fixtures.CinderFixture', FibreChannelCinderFixture))
         super(ZVMFunctionalTestCase, self).setUp()
         self.addCleanup(self.check_no_leaks)
 
-    # -- environment --------------------------------------------------------
-
-    def _setup_services(self):
-        # The wheel installs api-paste.ini under sys.prefix, not where Nova's
-        # test defaults look for it.
-        self.flags(api_paste_config=os.path.join(
-            sys.prefix, 'etc', 'nova', 'api-paste.ini'), group='wsgi')
-        self.image_tmp = os.path.join(self.tmp, 'zvm-images')
-        self.flags(image_tmp_path=self.image_tmp, group='zvm')
-        self.flags(compute_driver=COMPUTE_DRIVER,
-                   instance_name_template='OS%06x',
-                   force_config_drive=True,
-                   mkisofs_cmd=os.path.join(os.path.dirname(sys.executable),
-                                            'pycdlib-genisoimage'))
-        # One z/VM host per test: a failed build must not be rescheduled,
-        # so the server's fault is the connector's reason.
-        self.flags(max_attempts=1, group='scheduler')
-        self.flags(retry_interval=0.05, retry_max_interval=0.2,
-                   busy_retry_timeout=2, connect_timeout=2, read_timeout=30,
-                   group='zvm')
-        super(ZVMFunctionalTestCase, self)._setup_services()
-
-    def _setup_compute_service(self):
-        first = None
-        for host in self.COMPUTE_HOSTS:
-            compute = self.start_zvm_compute(host)
-            first = first or compute
-        return first
-
-    def start_simulator(self, host, **options):
-        opts = dict(self.SIMULATOR_OPTIONS)
-        opts.setdefault('backend', os.environ.get('NOVA_ZVM_SIM_BACKEND'))
-        # z/VM's own waits (a soft stop's 15 s...) at 1/100 of real time.
-        opts.setdefault('time_scale', 0.01)
-        log_dir = os.environ.get('NOVA_ZVM_SIM_LOGDIR')
-        if log_dir:
-            # Keep each simulator's log after the test (debugging).
-            opts.setdefault('log_file', os.path.join(log_dir, host + '.log'))
-        opts.setdefault('zvm_host', host.upper().replace('-', '')[:8])
-        opts.update(options)
-        state_dir = os.path.join(self.tmp, 'sim-%s' % host)
-        sim = control.SimulatorProcess(state_dir, **opts)
-        sim.start()
-        self.addCleanup(sim.stop)
-        self.simulators[host] = sim
-        self.admins[host] = control.SimulatorAdmin(sim.url,
-                                                   cafile=opts.get('cert'))
-        return sim
-
-    def start_zvm_compute(self, host, **sim_options):
-        """Start a simulator, point [zvm] at it, start nova-compute."""
-        sim = self.simulators.get(host) or self.start_simulator(
-            host, **sim_options)
-        # The driver reads its connector settings when nova-compute builds
-        # it, so each compute keeps the simulator set here.
-        self.flags(cloud_connector_url=sim.url, group='zvm')
-        # One process holds several compute services here; each real one
-        # has its own compute_id file, so give each its own identity.
-        with mock.patch('nova.virt.node.get_local_node_uuid',
-                        return_value=node_uuid(host)):
-            return self._start_compute(host)
-
-    def restart_compute(self, host='compute1'):
-        """Restart nova-compute with a new driver reading [zvm] again.
-
-        The guests live on in the simulator, as on z/VM.
-        """
-        self.flags(cloud_connector_url=self.simulators[host].url,
-                   group='zvm')
-        with mock.patch('nova.virt.node.get_local_node_uuid',
-                        return_value=node_uuid(host)):
-            self.computes[host] = self.restart_compute_service(
-                self.computes[host], keep_hypervisor_state=False)
-        return self.computes[host]
-
-    def admin(self, host='compute1'):
-        return self.admins[host]
-
-    # -- images -------------------------------------------------------------
-
-    def create_zvm_image(self, name='rhel-image', payload=None,
-                         os_distro=OS_DISTRO, disk_type='ECKD',
-                         cylinders=IMAGE_CYLINDERS, properties=None):
-        """A Glance image in the connector's disk image format."""
-        payload = payload or ('image %s payload' % name).encode()
-        path = os.path.join(self.tmp, 'glance-%s.img' % name)
-        sim_images.write_image(path, disk_type=disk_type,
-                               size=str(cylinders), payload=payload)
-        props = {'architecture': 's390x', 'hypervisor_type': 'zvm'}
-        if os_distro:
-            props['os_distro'] = os_distro
-        props.update(properties or {})
-        with open(path, 'rb') as data:
-            image = self.glance.create(None, {
-                'name': name, 'status': 'active', 'disk_format': 'raw',
-                'container_format': 'bare', 'size': os.path.getsize(path),
-                'min_disk': 0, 'properties': props}, data=data)
-        os.unlink(path)
-        return image['id']
-
-    # -- servers ------------------------------------------------------------
-
-    def boot(self, image_id=None, flavor_id=None, name='server', networks=None,
-             expected='ACTIVE', **extra):
-        image_id = image_id or self.create_zvm_image()
-        server = self._build_server(name=name, image_uuid=image_id,
-                                    flavor_id=flavor_id,
-                                    networks=networks or 'auto')
-        server.update(extra)
-        created = self.api.post_server({'server': server})
-        return self._wait_for_state_change(created, expected)
-
-    def two_networks(self):
-        """Networks of a server with two ports.
-
-        The fixture's second network is made known to Neutron first.
-        """
-        self.neutron._networks[
-            self.neutron.network_2['id']] = self.neutron.network_2
-        self.neutron._subnets[
-            self.neutron.subnet_2['id']] = self.neutron.subnet_2
-        return [{'uuid': nova_fixtures.NeutronFixture.network_1['id']},
-                {'uuid': nova_fixtures.NeutronFixture.network_2['id']}]
-
-    def snapshot(self, server, name):
-        """createImage through the API; the Glance image once it is done."""
-        resp = self.api.post_server_action(
-            server['id'], {'createImage': {'name': name}})
-        image_id = resp['image_id']
-        self._wait_for_server_parameter(
-            server, {'OS-EXT-STS:task_state': None, 'status': 'ACTIVE'})
-        image = self.glance.show(None, image_id)
-        self.assertEqual('active', image['status'])
-        return image
-
-    def connector(self, host='compute1'):
-        """The real zvmconnector REST client, as other z/VM tools use it."""
-        url = parse.urlparse(self.simulators[host].url)
-        return restclient.RESTClient(ip=url.hostname, port=url.port,
-                                     ssl_enabled=url.scheme == 'https',
-                                     verify=False)
-
-    def couple_nics(self, server, host='compute1', vswitch='VSWITCH1'):
-        """Do what the z/VM Neutron agent does: couple NICs to a vswitch."""
-        conn = self.connector(host)
-        conn.call('vswitch_create', vswitch)
-        userid = self.userid(server)
-        # z/VM couples a NIC to a vswitch only for a granted user.
-        result = conn.call('vswitch_grant_user', vswitch, userid)
-        self.assertEqual(0, result['overallRC'], result)
-        for vdev in sorted(self.guest(server, host)['nics']):
-            # A running guest's NIC is coupled live too (active=True), as
-            # the agent does; otherwise only its directory entry changes.
-            result = conn.call('guest_nic_couple_to_vswitch', userid, vdev,
-                               vswitch, active=True)
-            self.assertEqual(0, result['overallRC'], result)
-
-    def userid(self, server):
-        return server['OS-EXT-SRV-ATTR:instance_name'].upper()
-
-    def guest(self, server, host='compute1'):
-        return self.admin(host).guest(self.userid(server))
-
-    # -- leak check ---------------------------------------------------------
-
     def check_no_leaks(self):
         """No guest, NIC, disk-pool usage or temporary file left behind."""
-        problems = []
-        listed = set()
-        users = set()
-        for host, admin in self.admins.items():
-            if not self.simulators[host].running():
-                continue
-            inv = admin.inventory()
-            guests = inv.get('guests', {})
-            if guests:
-                problems.append('%s: guests left: %s' %
-                                (host, sorted(guests)))
-            # SSI members share the directory: a guest that no member's
-            # connector manages and that runs nowhere is in no member's
-            # 'guests', only in the directory.
-            listed.update(guests)
-            users.update(inv.get('directory') or ())
-            used = inv.get('disk_pool', {}).get('used', 0)
-            if used:
-                problems.append('%s: disk pool still has %s in use' %
-                                (host, used))
-            held = sorted(dev for dev, fcp in (inv.get('fcp') or {}).items()
-                          if fcp['reserved'] or fcp['connections'])
-            if held:
-                problems.append('%s: FCP devices still reserved or '
-                                'connected: %s' % (host, held))
-        if users - listed:
-            problems.append('left in the user directory: %s' %
-                            sorted(users - listed))
-        if os.path.isdir(self.image_tmp):
-            left = sorted(os.listdir(self.image_tmp))
-            if left:
-                problems.append('compute host temp files left: %s' % left)
+        problems = self.leftovers()
         if problems:
             self.fail('Leak check failed:\n' + '\n'.join(problems))

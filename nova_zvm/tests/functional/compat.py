@@ -14,7 +14,8 @@
 
 The functional tests are written against Nova 34's harness
 (``nova.tests.functional.integrated_helpers``); each difference of an
-older release that they depend on is made up for here, with the release
+older release that they depend on is made up for here (or, for the
+harness's own waits, in ``nova_zvm.cloud.HarnessMixin``), with the release
 that introduced it. Detected by what the harness has, not by version.
 
 Checked and equal in 32.2.1, 33.0.2 and 34.0.0: the fixtures of
@@ -22,44 +23,6 @@ Checked and equal in 32.2.1, 33.0.2 and 34.0.0: the fixtures of
 ``_start_compute`` / ``restart_compute_service`` helpers and
 ``nova.virt.node.get_local_node_uuid``.
 """
-
-import inspect
-import time
-
-from nova.tests.functional import integrated_helpers
-
-# Nova 34: on a wait for status ERROR, _wait_for_server_parameter also
-# waits for the server's fault, which Nova records after setting ERROR;
-# before that, a test reading server['fault'] right away races with it.
-WAITS_FOR_FAULT = 'wait_for_fault_key' in inspect.signature(
-    integrated_helpers.InstanceHelperMixin._wait_for_server_parameter
-).parameters
-
-
-class HarnessMixin(object):
-    """Nova 34's harness behaviour on every supported release.
-
-    Put before Nova's test base class; on Nova 34 it adds nothing.
-    """
-
-    if not WAITS_FOR_FAULT:
-        def _wait_for_server_parameter(self, server, expected_params,
-                                       max_retries=10, api=None,
-                                       wait_for_fault_key=True):
-            api = api or getattr(self, 'admin_api', self.api)
-            wait_for_fault = (wait_for_fault_key and
-                              expected_params.get('status') == 'ERROR')
-            for attempt in range(max_retries):
-                if attempt:
-                    time.sleep(0.5)
-                server = api.get_server(server['id'])
-                if all(server[attr] == value
-                       for attr, value in expected_params.items()) and \
-                        (not wait_for_fault or 'fault' in server):
-                    return server
-            self.fail('Wait for state change failed, expected_params=%s, '
-                      'server=%s, wait_for_fault=%s'
-                      % (expected_params, server, wait_for_fault))
 
 
 def syncs_in_progress(manager):

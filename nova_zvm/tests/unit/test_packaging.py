@@ -167,6 +167,13 @@ class PackagingTestCase(testtools.TestCase):
                          if n.startswith(self.dist_info) and
                          n.endswith('LICENSE')])
 
+    def test_tour_extra(self):
+        # The tour's requirements are optional: the driver needs none.
+        self.assertIn('tour', self.metadata.get_all('Provides-Extra'))
+        tour_only = [text for text in self.metadata.get_all('Requires-Dist')
+                     if 'extra == "tour"' in text]
+        self.assertIn('wsgi-intercept', ' '.join(tour_only))
+
     def test_requires_python(self):
         self.assertEqual('>=3.11', self.metadata['Requires-Python'])
 

@@ -16,11 +16,16 @@ The tour's cloud (Nova's services on simulators) is exercised by
 ``tox -e tour``; here a stand-in cloud records what the program does.
 """
 
+import configparser
 import io
+import os
+import re
+import sys
 from unittest import mock
 
 from nova import test
 
+import nova_zvm
 from nova_zvm import tour
 
 
@@ -114,3 +119,59 @@ class TourTestCase(test.NoDBTestCase):
         out = io.StringIO()
         tour._print_table([step], out)
         self.assertRegex(out.getvalue(), r'boot\s+1.50\s+-\s+ok')
+
+
+class TourRequirementsTestCase(test.NoDBTestCase):
+    """Without Nova's harness or the [tour] extra: one message, exit 2."""
+
+    def _run_without(self, *modules):
+        out, err = io.StringIO(), io.StringIO()
+        # A None entry in sys.modules makes a module unimportable.
+        with mock.patch('nova_zvm.tour_steps.TourCloud') as cloud, \
+                mock.patch.dict(sys.modules, dict.fromkeys(modules)):
+            code = tour.main([], out=out, err=err)
+        self.assertFalse(cloud.called)
+        self.assertEqual('', out.getvalue())
+        return code, err.getvalue()
+
+    def test_all_requirements_are_here(self):
+        # The unit tests' environment has them all (test-requirements).
+        self.assertEqual([], tour.missing_requirements())
+
+    def test_missing_extra_package(self):
+        code, err = self._run_without('wsgi_intercept')
+        self.assertEqual(2, code)
+        self.assertIn('Missing: wsgi_intercept.', err)
+        self.assertIn("pip install 'nova-zvm-virt-driver[tour]'", err)
+        self.assertEqual(1, len(err.strip().splitlines()))
+
+    def test_missing_nova_test_package(self):
+        # A distribution's Nova without nova/tests/.
+        code, err = self._run_without(
+            'nova.tests', 'nova.tests.fixtures', 'nova.tests.functional',
+            'nova.tests.functional.integrated_helpers')
+        self.assertEqual(2, code)
+        self.assertIn('Missing: nova.tests.fixtures, '
+                      'nova.tests.functional.integrated_helpers.', err)
+        self.assertIn("Nova's test package", err)
+
+    def test_missing_module_found_on_import(self):
+        # Something the harness imports that the check does not list.
+        out, err = io.StringIO(), io.StringIO()
+        with mock.patch.dict(sys.modules, {'nova_zvm.tour_steps': None}):
+            code = tour.main([], out=out, err=err)
+        self.assertEqual(2, code)
+        self.assertIn('Missing: nova_zvm.tour_steps.', err.getvalue())
+
+    def test_the_extra_declares_what_is_checked(self):
+        setup_cfg = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.abspath(nova_zvm.__file__))), 'setup.cfg')
+        if not os.path.exists(setup_cfg):
+            self.skipTest('an installed package without its sources')
+        parser = configparser.ConfigParser()
+        parser.read(setup_cfg)
+        declared = set(
+            re.split(r'[<>=!~ ]', line.strip())[0]
+            for line in parser['extras']['tour'].splitlines()
+            if line.strip())
+        self.assertEqual(set(tour.TOUR_EXTRA.values()), declared)

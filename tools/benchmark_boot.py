@@ -1,0 +1,184 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The ``boot`` case of ``tools/benchmark.py``.
+
+N servers spawned at once, with a fixed simulated ``guest_deploy``
+latency, against the connector-bound limit: the wall time of one boot
+alone (the connector runs 20 deploys, and the calls around them, in
+parallel). The case gets its own simulator.
+"""
+
+import os
+import threading
+import time
+
+from nova import objects
+from oslo_utils import uuidutils
+
+import benchmark_common as common
+import benchmark_lifecycle as lifecycle
+
+# Allowed over the connector-bound limit (the issue's bar).
+BOOT_TOLERANCE = 1.15
+
+
+def boot_case(run, out):
+    args = run.args
+    runs = {}
+    for latency in args.boot_latencies:
+        common.start_simulator(run, args.guests, ['guest_deploy=%g' % latency])
+        try:
+            # Runs alternate between the drivers: the machine's load
+            # changes over time, each driver gets its share of it.
+            for i in range(args.boot_runs):
+                for key in (common.THIS, common.IN_TREE):
+                    runs.setdefault(key, {}).setdefault(latency, []).append(
+                        _boots(run, key, args.boot_count))
+                    out.write('   %d concurrent boots, deploy %g s, %s, '
+                              'run %d: done\n'
+                              % (args.boot_count, latency,
+                                 common.DRIVERS[key][0], i + 1))
+                    out.flush()
+        finally:
+            run.stop_simulator()
+    return {key: {latency: _median_run(samples)
+                  for latency, samples in by_latency.items()}
+            for key, by_latency in runs.items()}
+
+
+def _median_run(samples):
+    """The run of median ratio, with every run's ratio and load."""
+    ranked = sorted(samples, key=lambda r: r['ratio'] or 0)
+    median = dict(ranked[(len(ranked) - 1) // 2])
+    median['runs'] = [{'ratio': r['ratio'], 'load': r['load'],
+                       'alone_s': r['alone_s'],
+                       'together_s': r['together_s']} for r in samples]
+    median['errors'] = sorted({e for r in samples for e in r['errors']})
+    median['failed'] = sum(r['failed'] for r in samples)
+    return median
+
+
+def _boots(run, key, count):
+    image_id = uuidutils.generate_uuid()
+    image = common.make_image_meta(image_id, run.image_info)
+    image_meta = objects.ImageMeta.from_dict(image)
+    driver = lifecycle.Run.start_driver(common.DRIVERS[key][1])
+    spawned = []
+    errors = []
+    lock = threading.Lock()
+
+    def boot():
+        inst, nw_info = run.new_instance(image)
+        with lock:
+            spawned.append((inst, nw_info))
+        try:
+            driver.spawn(run.context, inst, image_meta, [], 'bench-password',
+                         {}, nw_info)
+        except Exception as err:
+            with lock:
+                errors.append('%s: %s' % (type(err).__name__,
+                                          (str(err).splitlines() or [''])[0]))
+
+    load = os.getloadavg()[0]
+    try:
+        boot()  # first use of the image: imported, not measured
+        started = time.monotonic()
+        boot()
+        alone = time.monotonic() - started
+        run.admin.reset()
+        threads = [threading.Thread(target=boot) for _ in range(count)]
+        cpu = _cpu_seconds(run.sim.pid)
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        together = time.monotonic() - started
+        cpu = [b - a for a, b in zip(cpu, _cpu_seconds(run.sim.pid))]
+        counters = run.admin.counters()
+    finally:
+        for inst, nw_info in spawned:
+            try:
+                driver.destroy(run.context, inst, nw_info)
+            except Exception:
+                pass
+            run.delete_guest(inst.name.upper())
+        run.delete_image(image_id)
+        common.stop_driver(driver)
+    return {'alone_s': alone, 'together_s': together,
+            'driver_cpu_s': cpu[0], 'simulator_cpu_s': cpu[1],
+            'ratio': together / alone if alone else None,
+            'load': load, 'calls': counters.get('api_calls', {}),
+            'errors': sorted(set(errors)), 'failed': len(errors)}
+
+
+def _cpu_seconds(sim_pid):
+    """CPU seconds used so far: (this process, the simulator).
+
+    This process hosts the driver (and Nova's stand-ins); the simulator's
+    figure includes the programs it ran and waited for (the connector's
+    ``sudo`` programs).
+    """
+    mine = os.times()
+    with open('/proc/%d/stat' % sim_pid) as f:
+        # Fields after the command name: utime, stime, cutime, cstime are
+        # the 12th to 15th.
+        fields = f.read().rsplit(')', 1)[1].split()
+    ticks = os.sysconf('SC_CLK_TCK')
+    return (mine.user + mine.system,
+            sum(int(v) for v in fields[11:15]) / float(ticks))
+
+
+def format_boot(results, args):
+    lines = ['%d concurrent boots (image already imported), %d preloaded '
+             'guests, median of %d run(s)'
+             % (args.boot_count, args.guests, args.boot_runs),
+             'limit: one boot alone (the deploy latency plus the calls '
+             'around it); within %d%% of it passes'
+             % round((BOOT_TOLERANCE - 1) * 100),
+             'load: the machine\'s 1-minute load average before (boots '
+             'compete for its CPUs)',
+             'cpu: CPU seconds of the boots at once, in the process '
+             'hosting the driver / in the simulator',
+             '%-10s %7s %9s %9s %7s %7s %6s %13s' % (
+                 'driver', 'deploy', 'limit s', 'all s', 'ratio', 'failed',
+                 'load', 'cpu s')]
+    for key, by_latency in results.items():
+        for latency, r in sorted(by_latency.items()):
+            verdict = ('' if r['ratio'] is None else
+                       ' ok' if r['ratio'] <= BOOT_TOLERANCE else ' over')
+            lines.append('%-10s %6gs %9.1f %9.1f %7.2f %7d %6.1f '
+                         '%6.1f/%-6.1f%s'
+                         % (key, latency, r['alone_s'], r['together_s'],
+                            r['ratio'] or 0, r['failed'], r['load'],
+                            r['driver_cpu_s'], r['simulator_cpu_s'],
+                            verdict))
+            if len(r.get('runs', ())) > 1:
+                lines.append('%10s runs (ratio@load): %s' % ('', ', '.join(
+                    '%.2f@%.1f' % (x['ratio'] or 0, x['load'])
+                    for x in r['runs'])))
+            for error in r['errors']:
+                lines.append('  ! %s' % error)
+    return '\n'.join(lines)
+
+
+CASES = {
+    'boot': (boot_case, format_boot),
+}
+
+
+def failures(results):
+    """Labels of this driver's failures in the case's results."""
+    this = results.get('this') or {}
+    return ['boot, deploy %g s' % lat for lat, r in this.items()
+            if r['failed']]
