@@ -180,7 +180,9 @@ class Run(object):
         """The guests of the power-state sync, made on the connector."""
         for instance in instances:
             userid = instance.name.upper()
-            self.connector('guest_create', userid, 1, 512)
+            # zvmsdk 1.6.3 needs a disk list: a small root minidisk.
+            self.connector('guest_create', userid, 1, 512,
+                           disk_list=[{'size': '1g', 'is_boot_disk': True}])
             self.connector('guest_start', userid)
 
     def delete_sync_guests(self, instances):
