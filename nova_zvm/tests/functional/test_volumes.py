@@ -239,3 +239,23 @@ class FCPLeakTestCase(base.ZVMFunctionalTestCase):
                                'modID=30,rc=300,rs=5,errmsg=simulated')
         self._delete_server(server)
         self.assertEqual({}, self.fcp_in_use())
+
+    def test_detach_whose_answer_is_lost_after_it_ran(self):
+        other = nova_fixtures.CinderFixture.SWAP_NEW_VOL
+        server = self.boot()
+        self.attach(server)
+        self.attach(server, other)
+        self.admin().add_fault('volume_detach:drop,times=1,execute=true')
+        # Decided on z/VM's connection counts: detached, once.
+        self.detach(server)
+        self.assertEqual(1, self.admin().counters()['api_calls'][
+            'volume_detach'])
+        held = self.reserved_for(server)
+        self.assertEqual([1] * len(held),
+                         [d['connections'] for d in held.values()])
+        self.assertEqual(1, len(self.guest(server)['volumes']))
+        # The other volume still has its connection to count down.
+        self.detach(server, other)
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)

@@ -39,6 +39,14 @@ then refused stays until someone releases it. This module is that owner:
   devices before deciding: counted means attached, and the attach
   succeeds instead of leaving a LUN on z/VM that Nova does not know and
   that a retry would attach twice.
+* :meth:`FCPReservations.detach` does the same for ``volume_detach``,
+  whose count-down zvmsdk does without checking which LUN is attached: a
+  detach that ran (its devices count one connection fewer) succeeds, so
+  Nova finishes it and never retries it; one that did not run fails and
+  can be retried. When even the counts cannot be read, the counts seen
+  before are remembered for the LUN: a retry that finds them lower does
+  not call ``volume_detach`` again, which would count down a connection of
+  another volume on the same devices.
 """
 
 import threading
@@ -60,6 +68,9 @@ class FCPReservations(object):
         # userid -> True when the guest is gone from z/VM (its stale
         # connections are cleared too), for releases to try again.
         self._pending = {}
+        # (userid, lun) -> {fcp: connections} before a volume_detach whose
+        # outcome could not be read (see detach).
+        self._unknown_detach = {}
         self._lock = threading.Lock()
 
     # -- queries ---------------------------------------------------------
@@ -185,3 +196,56 @@ class FCPReservations(object):
                             'fcps': sorted(before)})
             return True
         raise lost
+
+    # -- detach ------------------------------------------------------------
+
+    def detach(self, request):
+        """``volume_detach``, deciding on z/VM's state if the answer is lost.
+
+        :returns: True when detached
+        :raises: the connector's error when the LUN is still attached (or
+            nobody can tell yet)
+        """
+        userid = request['assigner_id']
+        fcps = request['zvm_fcp']
+        key = (userid.upper(), str(request['target_lun']).lower())
+        before = self.connections(userid, fcps)
+        with self._lock:
+            earlier = self._unknown_detach.pop(key, None)
+        if earlier is not None and self._counted_down(earlier, before):
+            # An earlier detach whose answer was lost did run: a second
+            # call would count down another volume's connection.
+            LOG.warning("The earlier volume_detach of LUN %(lun)s of "
+                        "%(uid)s ran (its answer was lost): detached", {
+                            'lun': request['target_lun'], 'uid': userid})
+            return True
+        try:
+            self._client.call('volume_detach', request)
+            return True
+        except zvm_exc.ConnectorUnreachable as err:
+            lost = err
+        # The call may have run: look at what the connector counted.
+        try:
+            after = self.connections(userid, fcps)
+        except exception.NovaException as err:
+            LOG.error("The answer of volume_detach for LUN %(lun)s of "
+                      "%(uid)s was lost and the connector cannot tell "
+                      "whether it ran (a retry checks first): %(err)s", {
+                          'lun': request['target_lun'], 'uid': userid,
+                          'err': err})
+            with self._lock:
+                self._unknown_detach[key] = before
+            raise lost
+        if self._counted_down(before, after):
+            LOG.warning("The answer of volume_detach for LUN %(lun)s of "
+                        "%(uid)s was lost, but the connector counts one "
+                        "connection fewer on %(fcps)s: detached", {
+                            'lun': request['target_lun'], 'uid': userid,
+                            'fcps': sorted(before)})
+            return True
+        raise lost
+
+    @staticmethod
+    def _counted_down(before, after):
+        return bool(before) and all(after.get(f, 0) < n
+                                    for f, n in before.items())

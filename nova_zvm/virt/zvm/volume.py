@@ -514,7 +514,8 @@ class VolumeOps(object):
         request = connection(userid, fcps, targets, lun, distro, mountpoint,
                              update_connections_only=not local)
         try:
-            self._client.call('volume_detach', request)
+            # A lost answer is decided on the connector's records (fcp.py).
+            self.reservations.detach(request)
         except exception.NovaException as err:
             if not _not_found(err):
                 raise
