@@ -205,6 +205,19 @@ class FCPLeakTestCase(base.ZVMFunctionalTestCase):
         self._run_periodics()
         self.assertEqual({}, self.fcp_in_use())
 
+    def test_failed_release_is_retried_after_a_compute_restart(self):
+        server = self.boot()
+        self.attach_refused_by_cinder(server)
+        self.admin().add_fault(
+            'get_fcp_templates:sdk_error,times=1,overallRC=500,modID=30,'
+            'rc=500,rs=1,errmsg=simulated FCP database failure')
+        self._delete_server(server)
+        self.assertTrue(self.fcp_in_use())
+        # The list of releases to retry is on disk, not in the old driver.
+        self.restart_compute()
+        self._run_periodics()
+        self.assertEqual({}, self.fcp_in_use())
+
     def test_attach_whose_answer_is_lost_after_it_ran(self):
         server = self.boot()
         self.admin().add_fault('volume_attach:drop,times=1,execute=true')

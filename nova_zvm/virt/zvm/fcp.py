@@ -31,8 +31,9 @@ then refused stays until someone releases it. This module is that owner:
 * A release that fails (the connector is down) is not only logged: the
   guest is remembered and :meth:`FCPReservations.retry_pending` (run by
   the driver's periodic resource update) tries again until it succeeds.
-  The list lives in nova-compute's memory; after a restart, the
-  troubleshooting guide shows how to find what is left.
+  The list is kept in a per-host ledger file (:mod:`ledger`,
+  ``zvm-fcp-releases-<host>.json`` in ``[zvm] image_tmp_path``), so a
+  restarted nova-compute still retries.
 * :meth:`FCPReservations.attach` sends ``volume_attach`` and, when its
   answer is lost (connection dropped or no answer in time: the call may
   have run), looks at the connector's connection counts of the guest's
@@ -56,8 +57,12 @@ from oslo_log import log as logging
 from nova import exception
 
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import ledger
 
 LOG = logging.getLogger(__name__)
+
+# {userid: gone} of the releases to try again, per compute host.
+LEDGER = ledger.HostLedger('zvm-fcp-releases-%s.json', 'FCP releases')
 
 
 class FCPReservations(object):
@@ -65,8 +70,12 @@ class FCPReservations(object):
 
     def __init__(self, client):
         self._client = client
+        # The compute host (set by the driver's init_host): its ledger
+        # keeps the releases to try again across restarts.
+        self.host = None
         # userid -> True when the guest is gone from z/VM (its stale
-        # connections are cleared too), for releases to try again.
+        # connections are cleared too), for releases to try again; also
+        # in the ledger when the host is known.
         self._pending = {}
         # (userid, lun) -> {fcp: connections} before a volume_detach whose
         # outcome could not be read (see detach).
@@ -132,6 +141,12 @@ class FCPReservations(object):
             return False
         with self._lock:
             self._pending.pop(userid, None)
+        if self.host:
+            try:
+                LEDGER.forget(self.host, userid)
+            except OSError as err:
+                LOG.warning("Cannot update %(path)s: %(err)s",
+                            {'path': LEDGER.path(self.host), 'err': err})
         return True
 
     def _clear_connections(self, userid, template, fcps):
@@ -145,12 +160,26 @@ class FCPReservations(object):
 
     def retry_later(self, userid, gone=False):
         with self._lock:
-            self._pending[userid] = gone or self._pending.get(userid, False)
+            gone = gone or self._pending.get(userid, False)
+            self._pending[userid] = gone
+        if self.host:
+            try:
+                gone = gone or bool(LEDGER.entries(self.host).get(userid))
+                LEDGER.put(self.host, userid, gone)
+            except OSError as err:
+                LOG.error("Cannot record the FCP release of %(uid)s to "
+                          "retry in %(path)s (retried until nova-compute "
+                          "restarts): %(err)s", {
+                              'uid': userid, 'err': err,
+                              'path': LEDGER.path(self.host)})
 
     def pending(self):
         """{userid: gone} of the releases still to do."""
+        recorded = LEDGER.entries(self.host) if self.host else {}
         with self._lock:
-            return dict(self._pending)
+            for userid, gone in self._pending.items():
+                recorded[userid] = gone or bool(recorded.get(userid))
+        return recorded
 
     def retry_pending(self):
         """Try the failed releases again (periodic; never raises)."""
