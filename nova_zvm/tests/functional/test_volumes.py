@@ -155,6 +155,31 @@ class VolumeTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(server)
         self.assertEqual({}, self.fcp_in_use())
 
+    def test_failed_volume_undo_at_spawn_names_the_volume(self):
+        self.admin().add_fault('guest_start:sdk_error,times=1,overallRC=300,'
+                               'modID=10,rc=300,rs=5,errmsg=simulated')
+        self.admin().add_fault('volume_detach:sdk_error,times=1,'
+                               'overallRC=300,modID=30,rc=300,rs=9,'
+                               'errmsg=simulated count-down failure')
+        server = self.api.post_server({'server': {
+            'name': 'bfv-data', 'imageRef': '',
+            'flavorRef': self._create_flavor(disk=0, ephemeral=0),
+            'networks': 'none',
+            'block_device_mapping_v2': [
+                {'boot_index': 0, 'uuid': BOOT_VOLUME,
+                 'source_type': 'volume', 'destination_type': 'volume'},
+                {'boot_index': 1, 'uuid': VOLUME,
+                 'source_type': 'volume', 'destination_type': 'volume'}]}})
+        server = self._wait_for_state_change(server, 'ERROR')
+        fault = server.get('fault') or {}
+        text = '%s\n%s' % (fault.get('message'), fault.get('details'))
+        # The data volume's count-down failed (newest step, first undone):
+        # it is named, with the root volume and guest left after it.
+        self.assertIn('unable to count down volume %s' % VOLUME, text)
+        self.assertIn('count down volume %s' % BOOT_VOLUME, text)
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
+
 
 class FCPLeakTestCase(base.ZVMFunctionalTestCase):
     """FCP devices the connector holds for a guest never outlive it."""

@@ -692,15 +692,40 @@ class SpawnVolumes(object):
                 'uid': self._userid, 'fcps': fcps, 'lun': lun,
                 'wwpns': targets})
 
-    def connect(self):
-        """Connect every volume to the defined (not started) guest."""
+    def connect(self, steps=None):
+        """Connect every volume to the defined (not started) guest.
+
+        :param steps: the spawn's ``UndoStack``: each volume connected is
+            its own undo step, so a rollback that stops names exactly the
+            volume and LUN left
+        """
         for bdm, targets, lun in self.volumes:
             self._ops._attach(self._userid, self._connector(),
                               bdm['connection_info'], targets, lun,
                               self._os_distro, bdm.get('mount_device'),
                               is_root_volume=self._is_root(bdm))
-            self._attached.append((bdm, targets, lun))
+            item = (bdm, targets, lun)
+            self._attached.append(item)
             _save(bdm)
+            if steps is not None:
+                steps.push(_("count down volume %(vol)s (LUN %(lun)s, "
+                             "targets %(wwpns)s) of %(uid)s in the "
+                             "connector's FCP records") % {
+                                 'vol': volume_id(bdm['connection_info']),
+                                 'lun': lun, 'wwpns': targets,
+                                 'uid': self._userid},
+                           self._disconnect, item)
+
+    def _disconnect(self, item):
+        """Count one connected volume down (records only); may raise."""
+        bdm, targets, lun = item
+        request = connection(
+            self._userid, self._conn['zvm_fcp'], targets, lun,
+            self._os_distro, bdm.get('mount_device'),
+            is_root_volume=self._is_root(bdm),
+            update_connections_only=True)
+        self._ops._client.call('volume_detach', request)
+        self._attached.remove(item)
 
     def _is_root(self, bdm):
         return self.root is not None and bdm is self.root[0]
@@ -709,18 +734,14 @@ class SpawnVolumes(object):
         """Undo :meth:`create_options` and :meth:`connect` in the
         connector's database (the guest itself is deleted by the caller).
         """
-        for bdm, targets, lun in reversed(self._attached):
-            request = connection(
-                self._userid, self._conn['zvm_fcp'], targets, lun,
-                self._os_distro, bdm.get('mount_device'),
-                is_root_volume=self._is_root(bdm),
-                update_connections_only=True)
+        # Volumes not counted down by their own undo steps already.
+        for item in list(reversed(self._attached)):
             try:
-                self._ops._client.call('volume_detach', request)
+                self._disconnect(item)
             except exception.NovaException as err:
                 LOG.warning("Could not count down volume %(vol)s of "
                             "%(uid)s: %(err)s",
-                            {'vol': volume_id(bdm['connection_info']),
+                            {'vol': volume_id(item[0]['connection_info']),
                              'uid': self._userid, 'err': err})
         self._attached = []
         if self._conn is not None:
@@ -736,7 +757,7 @@ class NoVolumes(object):
     def create_options(self):
         return {}
 
-    def connect(self):
+    def connect(self, steps=None):
         pass
 
     def release(self):

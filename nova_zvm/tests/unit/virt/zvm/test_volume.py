@@ -638,16 +638,44 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         self.assertRaises(exception.ZVMConnectorError, self._spawn,
                           self._bfv(data))
         names = self.client.api_names()
-        self.assertEqual(['guest_start', 'guest_delete', 'volume_detach',
-                          'volume_detach', 'get_volume_connector'],
+        # Each volume is its own undo step, newest first.
+        self.assertEqual(['guest_start', 'volume_detach', 'volume_detach',
+                          'guest_delete', 'get_volume_connector'],
                          names[names.index('guest_start'):])
         data_detach, root_detach = (c[1][0] for c in
-                                    self.client.calls[-3:-1])
+                                    self.call('volume_detach'))
         self.assertEqual('0x0005000000000000', data_detach['target_lun'])
         self.assertIs(True, data_detach['update_connections_only'])
         self.assertIs(True, root_detach['is_root_volume'])
         self.assertEqual({'reserve': False, 'fcp_template_id': TMPL},
                          self.client.calls[-1][2])
+
+    call = VolumeTestBase.call
+
+    def test_each_volume_undo_failing_in_turn_names_what_is_left(self):
+        data = bdm(fc_info(VOL2, target_lun=5), '/dev/vdb')
+        for failing, lun in ((0, '0x0005000000000000'),
+                             (1, '0x0001000000000000')):
+            self.client.calls = []
+            self.client.answers['guest_start'] = fakes.connector_error(
+                'guest_start', 300, 5)
+            answers = [None, None]
+            answers[failing] = fakes.connector_error('volume_detach', 300, 9)
+            self.client.answers['volume_detach'] = fakes.Seq(answers)
+            err = self.assertRaises(zvm_undo.RollbackIncomplete, self._spawn,
+                                    self._bfv(data))
+            text = str(err)
+            # The volume whose count-down failed, by volume and LUN.
+            self.assertIn('LUN %s' % lun, text)
+            # The rollback stopped there: guest and devices kept, and the
+            # root volume still counted when the data volume failed.
+            self.assertEqual(failing + 1, len(self.call('volume_detach')))
+            self.assertNotIn('guest_delete', self.client.api_names())
+            self.assertEqual([], [c for c in self.client.calls
+                                  if c[0] == 'get_volume_connector' and
+                                  c[2].get('reserve') is False])
+            if failing == 0:
+                self.assertIn('0x0001000000000000', text)
 
     def test_guest_create_failure_releases_the_devices(self):
         self.client.answers['guest_create'] = fakes.connector_error(
