@@ -611,18 +611,45 @@ class VolumeOps(object):
             targets, lun = targets_and_lun(bdm['connection_info'])
             requests.append((bdm, targets, lun))
         distro = os_version(instance)
-        conn = self._reserve(userid)
-        if fcp_devices and _fcp_set(conn['zvm_fcp']) != _fcp_set(
-                fcp_devices):
-            raise exception.MigrationError(reason=_(
-                "the destination's connector reserved FCP devices %(got)s "
-                "for %(uid)s, but the guest uses %(want)s") % {
-                    'got': _fcp_set(conn['zvm_fcp']), 'uid': userid,
-                    'want': _fcp_set(fcp_devices)})
-        for bdm, targets, lun in requests:
-            self._attach(userid, conn, bdm['connection_info'], targets, lun,
-                         distro, bdm.get('mount_device'),
-                         is_root_volume=True)
+        # Several records change here: each is undone if a later one fails
+        # (Nova's rollback_live_migration_at_destination then finds
+        # nothing of this call left; Nova removes the Cinder side itself).
+        steps = undo_mod.UndoStack(
+            'live migration (destination)', instance,
+            _('the z/VM Cloud Connector of this compute host'))
+        try:
+            conn = self._reserve(userid)
+            template = conn.get('fcp_template_id')
+            steps.push(_('release the FCP devices %(fcps)s reserved for '
+                         '%(uid)s in template %(tmpl)s') % {
+                             'fcps': conn['zvm_fcp'], 'uid': userid,
+                             'tmpl': template},
+                       self.release, userid, template)
+            if fcp_devices and _fcp_set(conn['zvm_fcp']) != _fcp_set(
+                    fcp_devices):
+                raise exception.MigrationError(reason=_(
+                    "the destination's connector reserved FCP devices "
+                    "%(got)s for %(uid)s, but the guest uses %(want)s") % {
+                        'got': _fcp_set(conn['zvm_fcp']), 'uid': userid,
+                        'want': _fcp_set(fcp_devices)})
+            for bdm, targets, lun in requests:
+                self._attach(userid, conn, bdm['connection_info'], targets,
+                             lun, distro, bdm.get('mount_device'),
+                             is_root_volume=True)
+                steps.push(_("count down volume %(vol)s (LUN %(lun)s) of "
+                             "%(uid)s in this connector's FCP records") % {
+                                 'vol': volume_id(bdm['connection_info']),
+                                 'lun': lun, 'uid': userid},
+                           self._client.call, 'volume_detach', connection(
+                               userid, conn['zvm_fcp'], targets, lun,
+                               distro, bdm.get('mount_device'),
+                               is_root_volume=True,
+                               update_connections_only=True))
+        except Exception as err:
+            with excutils.save_and_reraise_exception() as ctxt:
+                if not steps.rollback():
+                    ctxt.reraise = False
+            raise steps.incomplete(err) from err
 
 
 class SpawnVolumes(object):
