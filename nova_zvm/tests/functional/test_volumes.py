@@ -155,6 +155,31 @@ class VolumeTestCase(base.ZVMFunctionalTestCase):
         self._delete_server(server)
         self.assertEqual({}, self.fcp_in_use())
 
+    def test_failed_volume_undo_at_spawn_names_the_volume(self):
+        self.admin().add_fault('guest_start:sdk_error,times=1,overallRC=300,'
+                               'modID=10,rc=300,rs=5,errmsg=simulated')
+        self.admin().add_fault('volume_detach:sdk_error,times=1,'
+                               'overallRC=300,modID=30,rc=300,rs=9,'
+                               'errmsg=simulated count-down failure')
+        server = self.api.post_server({'server': {
+            'name': 'bfv-data', 'imageRef': '',
+            'flavorRef': self._create_flavor(disk=0, ephemeral=0),
+            'networks': 'none',
+            'block_device_mapping_v2': [
+                {'boot_index': 0, 'uuid': BOOT_VOLUME,
+                 'source_type': 'volume', 'destination_type': 'volume'},
+                {'boot_index': 1, 'uuid': VOLUME,
+                 'source_type': 'volume', 'destination_type': 'volume'}]}})
+        server = self._wait_for_state_change(server, 'ERROR')
+        fault = server.get('fault') or {}
+        text = '%s\n%s' % (fault.get('message'), fault.get('details'))
+        # The data volume's count-down failed (newest step, first undone):
+        # it is named, with the root volume and guest left after it.
+        self.assertIn('unable to count down volume %s' % VOLUME, text)
+        self.assertIn('count down volume %s' % BOOT_VOLUME, text)
+        self._delete_server(server)
+        self.assertEqual({}, self.fcp_in_use())
+
 
 class FCPLeakTestCase(base.ZVMFunctionalTestCase):
     """FCP devices the connector holds for a guest never outlive it."""
@@ -205,6 +230,19 @@ class FCPLeakTestCase(base.ZVMFunctionalTestCase):
         self._run_periodics()
         self.assertEqual({}, self.fcp_in_use())
 
+    def test_failed_release_is_retried_after_a_compute_restart(self):
+        server = self.boot()
+        self.attach_refused_by_cinder(server)
+        self.admin().add_fault(
+            'get_fcp_templates:sdk_error,times=1,overallRC=500,modID=30,'
+            'rc=500,rs=1,errmsg=simulated FCP database failure')
+        self._delete_server(server)
+        self.assertTrue(self.fcp_in_use())
+        # The list of releases to retry is on disk, not in the old driver.
+        self.restart_compute()
+        self._run_periodics()
+        self.assertEqual({}, self.fcp_in_use())
+
     def test_attach_whose_answer_is_lost_after_it_ran(self):
         server = self.boot()
         self.admin().add_fault('volume_attach:drop,times=1,execute=true')
@@ -239,3 +277,23 @@ class FCPLeakTestCase(base.ZVMFunctionalTestCase):
                                'modID=30,rc=300,rs=5,errmsg=simulated')
         self._delete_server(server)
         self.assertEqual({}, self.fcp_in_use())
+
+    def test_detach_whose_answer_is_lost_after_it_ran(self):
+        other = nova_fixtures.CinderFixture.SWAP_NEW_VOL
+        server = self.boot()
+        self.attach(server)
+        self.attach(server, other)
+        self.admin().add_fault('volume_detach:drop,times=1,execute=true')
+        # Decided on z/VM's connection counts: detached, once.
+        self.detach(server)
+        self.assertEqual(1, self.admin().counters()['api_calls'][
+            'volume_detach'])
+        held = self.reserved_for(server)
+        self.assertEqual([1] * len(held),
+                         [d['connections'] for d in held.values()])
+        self.assertEqual(1, len(self.guest(server)['volumes']))
+        # The other volume still has its connection to count down.
+        self.detach(server, other)
+        self.assertEqual([], self.guest(server)['volumes'])
+        self.assertEqual({}, self.fcp_in_use())
+        self._delete_server(server)

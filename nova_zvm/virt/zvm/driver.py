@@ -161,6 +161,8 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def init_host(self, host):
         self._hostname = host
+        # FCP releases to retry are kept in this host's ledger (fcp.py).
+        self._volume.reservations.host = host
         self._host.problem.host = host
         try:
             self._host.host_info()

@@ -31,14 +31,23 @@ then refused stays until someone releases it. This module is that owner:
 * A release that fails (the connector is down) is not only logged: the
   guest is remembered and :meth:`FCPReservations.retry_pending` (run by
   the driver's periodic resource update) tries again until it succeeds.
-  The list lives in nova-compute's memory; after a restart, the
-  troubleshooting guide shows how to find what is left.
+  The list is kept in a per-host ledger file (:mod:`ledger`,
+  ``zvm-fcp-releases-<host>.json`` in ``[zvm] image_tmp_path``), so a
+  restarted nova-compute still retries.
 * :meth:`FCPReservations.attach` sends ``volume_attach`` and, when its
   answer is lost (connection dropped or no answer in time: the call may
   have run), looks at the connector's connection counts of the guest's
   devices before deciding: counted means attached, and the attach
   succeeds instead of leaving a LUN on z/VM that Nova does not know and
   that a retry would attach twice.
+* :meth:`FCPReservations.detach` does the same for ``volume_detach``,
+  whose count-down zvmsdk does without checking which LUN is attached: a
+  detach that ran (its devices count one connection fewer) succeeds, so
+  Nova finishes it and never retries it; one that did not run fails and
+  can be retried. When even the counts cannot be read, the counts seen
+  before are remembered for the LUN: a retry that finds them lower does
+  not call ``volume_detach`` again, which would count down a connection of
+  another volume on the same devices.
 """
 
 import threading
@@ -48,8 +57,12 @@ from oslo_log import log as logging
 from nova import exception
 
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import ledger
 
 LOG = logging.getLogger(__name__)
+
+# {userid: gone} of the releases to try again, per compute host.
+LEDGER = ledger.HostLedger('zvm-fcp-releases-%s.json', 'FCP releases')
 
 
 class FCPReservations(object):
@@ -57,9 +70,16 @@ class FCPReservations(object):
 
     def __init__(self, client):
         self._client = client
+        # The compute host (set by the driver's init_host): its ledger
+        # keeps the releases to try again across restarts.
+        self.host = None
         # userid -> True when the guest is gone from z/VM (its stale
-        # connections are cleared too), for releases to try again.
+        # connections are cleared too), for releases to try again; also
+        # in the ledger when the host is known.
         self._pending = {}
+        # (userid, lun) -> {fcp: connections} before a volume_detach whose
+        # outcome could not be read (see detach).
+        self._unknown_detach = {}
         self._lock = threading.Lock()
 
     # -- queries ---------------------------------------------------------
@@ -121,6 +141,12 @@ class FCPReservations(object):
             return False
         with self._lock:
             self._pending.pop(userid, None)
+        if self.host:
+            try:
+                LEDGER.forget(self.host, userid)
+            except OSError as err:
+                LOG.warning("Cannot update %(path)s: %(err)s",
+                            {'path': LEDGER.path(self.host), 'err': err})
         return True
 
     def _clear_connections(self, userid, template, fcps):
@@ -134,12 +160,26 @@ class FCPReservations(object):
 
     def retry_later(self, userid, gone=False):
         with self._lock:
-            self._pending[userid] = gone or self._pending.get(userid, False)
+            gone = gone or self._pending.get(userid, False)
+            self._pending[userid] = gone
+        if self.host:
+            try:
+                gone = gone or bool(LEDGER.entries(self.host).get(userid))
+                LEDGER.put(self.host, userid, gone)
+            except OSError as err:
+                LOG.error("Cannot record the FCP release of %(uid)s to "
+                          "retry in %(path)s (retried until nova-compute "
+                          "restarts): %(err)s", {
+                              'uid': userid, 'err': err,
+                              'path': LEDGER.path(self.host)})
 
     def pending(self):
         """{userid: gone} of the releases still to do."""
+        recorded = LEDGER.entries(self.host) if self.host else {}
         with self._lock:
-            return dict(self._pending)
+            for userid, gone in self._pending.items():
+                recorded[userid] = gone or bool(recorded.get(userid))
+        return recorded
 
     def retry_pending(self):
         """Try the failed releases again (periodic; never raises)."""
@@ -185,3 +225,56 @@ class FCPReservations(object):
                             'fcps': sorted(before)})
             return True
         raise lost
+
+    # -- detach ------------------------------------------------------------
+
+    def detach(self, request):
+        """``volume_detach``, deciding on z/VM's state if the answer is lost.
+
+        :returns: True when detached
+        :raises: the connector's error when the LUN is still attached (or
+            nobody can tell yet)
+        """
+        userid = request['assigner_id']
+        fcps = request['zvm_fcp']
+        key = (userid.upper(), str(request['target_lun']).lower())
+        before = self.connections(userid, fcps)
+        with self._lock:
+            earlier = self._unknown_detach.pop(key, None)
+        if earlier is not None and self._counted_down(earlier, before):
+            # An earlier detach whose answer was lost did run: a second
+            # call would count down another volume's connection.
+            LOG.warning("The earlier volume_detach of LUN %(lun)s of "
+                        "%(uid)s ran (its answer was lost): detached", {
+                            'lun': request['target_lun'], 'uid': userid})
+            return True
+        try:
+            self._client.call('volume_detach', request)
+            return True
+        except zvm_exc.ConnectorUnreachable as err:
+            lost = err
+        # The call may have run: look at what the connector counted.
+        try:
+            after = self.connections(userid, fcps)
+        except exception.NovaException as err:
+            LOG.error("The answer of volume_detach for LUN %(lun)s of "
+                      "%(uid)s was lost and the connector cannot tell "
+                      "whether it ran (a retry checks first): %(err)s", {
+                          'lun': request['target_lun'], 'uid': userid,
+                          'err': err})
+            with self._lock:
+                self._unknown_detach[key] = before
+            raise lost
+        if self._counted_down(before, after):
+            LOG.warning("The answer of volume_detach for LUN %(lun)s of "
+                        "%(uid)s was lost, but the connector counts one "
+                        "connection fewer on %(fcps)s: detached", {
+                            'lun': request['target_lun'], 'uid': userid,
+                            'fcps': sorted(before)})
+            return True
+        raise lost
+
+    @staticmethod
+    def _counted_down(before, after):
+        return bool(before) and all(after.get(f, 0) < n
+                                    for f, n in before.items())

@@ -385,7 +385,8 @@ class GuestOps(object):
                     steps.push('delete guest %s with its disks and NICs' %
                                userid, self.delete_guest, userid, instance)
             self._build(instance, userid, os_distro, image_name, path,
-                        created or disks, network_info, power_on, volumes)
+                        created or disks, network_info, power_on, volumes,
+                        steps)
 
     def _create(self, instance, userid, disks, **extra):
         options = self._create_options()
@@ -421,7 +422,8 @@ class GuestOps(object):
             return created
 
     def _build(self, instance, userid, os_distro, image_name,
-               transport_path, disks, network_info, power_on, volumes=None):
+               transport_path, disks, network_info, power_on, volumes=None,
+               steps=None):
         try:
             self._deploy(userid, os_distro, image_name, transport_path)
         except zvm_exc.ConnectorError as err:
@@ -438,7 +440,7 @@ class GuestOps(object):
         if volumes is not None:
             # After the deploy, which empties the guest's reader: the
             # volume scripts the connector punches run at first boot.
-            volumes.connect()
+            volumes.connect(steps)
         if network_info:
             self.plug_and_wait(instance, userid, os_distro, network_info)
         if power_on:

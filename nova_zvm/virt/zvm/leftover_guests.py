@@ -28,60 +28,25 @@ again) is the server's own and only leaves the ledger; while the server is
 in a task (a move may be under way) the entry waits for the next round.
 """
 
-import os
-import threading
-
 from oslo_log import log as logging
-from oslo_serialization import jsonutils
 
-import nova.conf
 from nova import exception
 from nova import objects
 
-LOG = logging.getLogger(__name__)
-CONF = nova.conf.CONF
+from nova_zvm.virt.zvm import ledger
 
-LEDGER_NAME = 'zvm-leftover-guests-%s.json'
-# Several compute services can share one process (Nova's test harness).
-_lock = threading.Lock()
+LOG = logging.getLogger(__name__)
+
+LEDGER = ledger.HostLedger('zvm-leftover-guests-%s.json', 'leftover guests')
 
 
 def ledger_path(host):
-    return os.path.join(CONF.zvm.image_tmp_path, LEDGER_NAME % host)
-
-
-def _load(host):
-    try:
-        with open(ledger_path(host)) as f:
-            entries = jsonutils.loads(f.read())
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as err:
-        LOG.warning("Cannot read the ledger of leftover guests %(path)s: "
-                    "%(err)s", {'path': ledger_path(host), 'err': err})
-        return {}
-    return entries if isinstance(entries, dict) else {}
-
-
-def _save(host, entries):
-    path = ledger_path(host)
-    if not entries:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        return
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    # Written whole, then renamed: a crash never leaves half a ledger.
-    with open(path + '.new', 'w') as f:
-        f.write(jsonutils.dumps(entries, sort_keys=True))
-    os.replace(path + '.new', path)
+    return LEDGER.path(host)
 
 
 def pending(host):
     """The leftover guests recorded on host: {userid: instance uuid}."""
-    with _lock:
-        return _load(host)
+    return LEDGER.entries(host)
 
 
 def record(host, userid, instance_uuid):
@@ -90,10 +55,7 @@ def record(host, userid, instance_uuid):
     :returns: False when it could not be written (logged)
     """
     try:
-        with _lock:
-            entries = _load(host)
-            entries[userid] = instance_uuid
-            _save(host, entries)
+        LEDGER.put(host, userid, instance_uuid)
     except OSError as err:
         LOG.error("Cannot record leftover guest %(uid)s in %(path)s; "
                   "delete it by hand: %(err)s",
@@ -103,10 +65,7 @@ def record(host, userid, instance_uuid):
 
 
 def _forget(host, userid):
-    with _lock:
-        entries = _load(host)
-        if entries.pop(userid, None) is not None:
-            _save(host, entries)
+    LEDGER.forget(host, userid)
 
 
 def _decision(context, host, instance_uuid):

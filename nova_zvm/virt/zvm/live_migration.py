@@ -487,7 +487,13 @@ class LiveMigrationOps(object):
                                            network_info,
                                            block_migration=False,
                                            block_device_info=None):
-        """Destination: the connector takes the guest and its NICs."""
+        """Destination: the connector takes the guest and its NICs.
+
+        One call changes z/VM here (``guest_register``), so there is no
+        undo stack: if it fails, Nova's own rollback
+        (``rollback_live_migration_at_destination`` and the source's
+        ``_rollback_live_migration``) is what runs, not this driver's.
+        """
         self._incoming.pop(instance.uuid, None)
         userid = names.userid(instance)
         distro = (instance.system_metadata or {}).get('image_os_distro')

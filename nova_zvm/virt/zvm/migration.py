@@ -34,7 +34,9 @@ are one service, one connector, one guest)
     (``guest_deploy`` with a new config drive). The image is kept until
     confirm or revert: it is the original root disk. Ephemeral disks that
     change are replaced (``guest_delete_disks``, ``guest_create_disks``,
-    ``guest_config_minidisks``). ``finish_migration`` only starts the guest
+    ``guest_config_minidisks``), and so is the swap disk when its size or
+    place (after the ephemeral disks) changes (:mod:`moveswap`).
+    ``finish_migration`` only starts the guest
     (``guest_start``) if Nova asks for it. Confirm deletes the migration
     image if any (``image_delete``). Revert, whose ``destroy`` keeps the
     guest, stops it, sets CPUs and memory back, deploys the original root
@@ -52,7 +54,7 @@ Another host (resize or cold migration)
     and copy the file to the destination unless shared. The source guest
     stays, stopped and unchanged, until confirm. Destination,
     ``finish_migration``: ``image_import`` the file, ``guest_create`` with
-    the new flavor's CPUs, memory, root disk and ephemeral disks,
+    the new flavor's CPUs, memory, root, ephemeral and swap disks,
     ``guest_deploy`` with a new config drive, ``image_delete``,
     ``guest_config_minidisks``, one ``guest_create_network_interface`` per
     VIF (waiting for Neutron's events like spawn does), ``guest_start`` if
@@ -126,6 +128,7 @@ from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import move_back
+from nova_zvm.virt.zvm import moveswap
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import transfer
 from nova_zvm.virt.zvm import undo as zvm_undo
@@ -205,6 +208,8 @@ def _new_disks(plan):
     if plan.eph_now != plan.eph_new:
         disks.extend({'size': '%dg' % eph['size'], 'format': eph['format']}
                      for eph in plan.eph_new)
+    if plan.swap_now != plan.swap_new:
+        disks.extend(moveswap.fit_entries(plan.swap_new))
     return disks
 
 
@@ -245,6 +250,8 @@ class _Plan(object):
         self.eph_now = eph_now
         self.eph_new = eph_new
         self.image = image_name(migration)
+        # Swap disk sizes (MB) now and after; set by MigrationOps._plan.
+        self.swap_now = self.swap_new = 0
 
 
 class MigrationOps(object):
@@ -259,6 +266,7 @@ class MigrationOps(object):
         self._client = client
         self._guest = guest_ops
         self._image = image_ops
+        self._swap = moveswap.SwapDisks(client)
 
     # -- source: migrate_disk_and_power_off ----------------------------------
 
@@ -318,6 +326,8 @@ class MigrationOps(object):
             raise _refusal(_("the migration record of the server cannot be "
                              "found"))
         plan = _Plan(migration, old, flavor, root_grows, eph_now, eph_new)
+        plan.swap_now, plan.swap_new = moveswap.layout(old, flavor,
+                                                       block_device_info)
         if plan.same_host:
             # Disks this host makes must each fit on one volume (diskfit).
             reason = self._guest.disk_fit_reason(_new_disks(plan))
@@ -435,9 +445,19 @@ class MigrationOps(object):
                            network_info, replace=True)
                 self._root_from_image(context, instance, userid, plan.image,
                                       plan.new, network_info)
+            swap_moves = self._swap.moves(plan.swap_now, plan.swap_new,
+                                          len(plan.eph_now),
+                                          len(plan.eph_new))
+            if swap_moves:
+                # Out of the way first: it follows the ephemeral disks.
+                self._swap.remove_for_move(userid, plan.swap_now,
+                                           len(plan.eph_now), steps)
             if plan.eph_now != plan.eph_new:
                 self._replace_ephemerals(userid, plan.eph_now, plan.eph_new,
                                          steps)
+            if swap_moves:
+                self._swap.add_for_move(userid, plan.swap_new,
+                                        len(plan.eph_new), steps)
         except Exception as err:
             raise self._fail(steps, err, _('Resize')) from err
         LOG.info("Resized guest %(uid)s on this host to flavor %(flavor)s%("
@@ -498,7 +518,8 @@ class MigrationOps(object):
                 'os_distro': exported.get('os_version') or os_distro,
                 'md5sum': md5sum if md5sum and image.MD5_RE.match(md5sum)
                 else None,
-                'root_gb': plan.new.root_gb, 'ephemerals': plan.eph_new}
+                'root_gb': plan.new.root_gb, 'ephemerals': plan.eph_new,
+                'swap_mb': plan.swap_new}
 
     # -- steps ---------------------------------------------------------------
 
@@ -694,9 +715,11 @@ class MigrationOps(object):
             sized = [guest.minidisk('%dg' % info['root_gb'],
                                     is_boot_disk=True)] if info.get(
                 'root_gb') else []
+            swap_mb = info.get('swap_mb') or 0
             reason = self._guest.disk_fit_reason(sized + [
                 guest.minidisk('%dg' % eph['size'], format=eph['format'])
-                for eph in info.get('ephemerals') or []])
+                for eph in info.get('ephemerals') or []] +
+                moveswap.fit_entries(swap_mb))
             if reason:
                 raise exception.ResizeError(reason=reason)
             # A failed import may leave a partial record: undo it either way.
@@ -707,6 +730,8 @@ class MigrationOps(object):
             disks.extend(guest.minidisk('%dg' % eph['size'],
                                         format=eph['format'])
                          for eph in info.get('ephemerals') or [])
+            # As spawn: the swap disk after the ephemeral disks.
+            disks.extend(moveswap.fit_entries(swap_mb))
             created = self._create(instance, userid, disks, steps)
             self._deploy(context, instance, userid, name, network_info)
             # The guest's disk holds the image now.
@@ -840,12 +865,33 @@ class MigrationOps(object):
             self._delete_image(name)
         self._forget_kept_image(instance)
         original, resized = ephemeral_layout(old, new, block_device_info)
+        swap_old, swap_resized = self._revert_swap_sizes(old, new,
+                                                         block_device_info)
+        swap_moves = self._swap.moves(swap_resized, swap_old, len(resized),
+                                      len(original))
+        if swap_moves and swap_resized:
+            self._swap.delete(userid, moveswap.vdev(len(resized)))
         if resized != original:
             if resized:
                 self._client.call('guest_delete_disks', userid, [
                     ephemeral_vdev(i) for i in range(len(resized))])
             if original:
                 self._add_ephemerals(userid, original)
+        if swap_moves and swap_old:
+            self._swap.add(userid, swap_old, moveswap.vdev(len(original)))
+
+    @staticmethod
+    def _revert_swap_sizes(old, new, block_device_info):
+        """Swap (MB) of the server before the resize, and after it.
+
+        The resize gave the guest the new flavor's swap when the flavors'
+        swap differ (and Nova sets the mapping back to the old flavor's);
+        otherwise the size of the mapping was kept.
+        """
+        if old.swap != new.swap:
+            return old.swap or 0, new.swap or 0
+        now = moveswap.current_mb(block_device_info)
+        return now, now
 
     # -- clean-up of failed migrations -------------------------------------
 

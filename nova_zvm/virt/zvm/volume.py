@@ -514,7 +514,8 @@ class VolumeOps(object):
         request = connection(userid, fcps, targets, lun, distro, mountpoint,
                              update_connections_only=not local)
         try:
-            self._client.call('volume_detach', request)
+            # A lost answer is decided on the connector's records (fcp.py).
+            self.reservations.detach(request)
         except exception.NovaException as err:
             if not _not_found(err):
                 raise
@@ -610,18 +611,45 @@ class VolumeOps(object):
             targets, lun = targets_and_lun(bdm['connection_info'])
             requests.append((bdm, targets, lun))
         distro = os_version(instance)
-        conn = self._reserve(userid)
-        if fcp_devices and _fcp_set(conn['zvm_fcp']) != _fcp_set(
-                fcp_devices):
-            raise exception.MigrationError(reason=_(
-                "the destination's connector reserved FCP devices %(got)s "
-                "for %(uid)s, but the guest uses %(want)s") % {
-                    'got': _fcp_set(conn['zvm_fcp']), 'uid': userid,
-                    'want': _fcp_set(fcp_devices)})
-        for bdm, targets, lun in requests:
-            self._attach(userid, conn, bdm['connection_info'], targets, lun,
-                         distro, bdm.get('mount_device'),
-                         is_root_volume=True)
+        # Several records change here: each is undone if a later one fails
+        # (Nova's rollback_live_migration_at_destination then finds
+        # nothing of this call left; Nova removes the Cinder side itself).
+        steps = undo_mod.UndoStack(
+            'live migration (destination)', instance,
+            _('the z/VM Cloud Connector of this compute host'))
+        try:
+            conn = self._reserve(userid)
+            template = conn.get('fcp_template_id')
+            steps.push(_('release the FCP devices %(fcps)s reserved for '
+                         '%(uid)s in template %(tmpl)s') % {
+                             'fcps': conn['zvm_fcp'], 'uid': userid,
+                             'tmpl': template},
+                       self.release, userid, template)
+            if fcp_devices and _fcp_set(conn['zvm_fcp']) != _fcp_set(
+                    fcp_devices):
+                raise exception.MigrationError(reason=_(
+                    "the destination's connector reserved FCP devices "
+                    "%(got)s for %(uid)s, but the guest uses %(want)s") % {
+                        'got': _fcp_set(conn['zvm_fcp']), 'uid': userid,
+                        'want': _fcp_set(fcp_devices)})
+            for bdm, targets, lun in requests:
+                self._attach(userid, conn, bdm['connection_info'], targets,
+                             lun, distro, bdm.get('mount_device'),
+                             is_root_volume=True)
+                steps.push(_("count down volume %(vol)s (LUN %(lun)s) of "
+                             "%(uid)s in this connector's FCP records") % {
+                                 'vol': volume_id(bdm['connection_info']),
+                                 'lun': lun, 'uid': userid},
+                           self._client.call, 'volume_detach', connection(
+                               userid, conn['zvm_fcp'], targets, lun,
+                               distro, bdm.get('mount_device'),
+                               is_root_volume=True,
+                               update_connections_only=True))
+        except Exception as err:
+            with excutils.save_and_reraise_exception() as ctxt:
+                if not steps.rollback():
+                    ctxt.reraise = False
+            raise steps.incomplete(err) from err
 
 
 class SpawnVolumes(object):
@@ -691,15 +719,40 @@ class SpawnVolumes(object):
                 'uid': self._userid, 'fcps': fcps, 'lun': lun,
                 'wwpns': targets})
 
-    def connect(self):
-        """Connect every volume to the defined (not started) guest."""
+    def connect(self, steps=None):
+        """Connect every volume to the defined (not started) guest.
+
+        :param steps: the spawn's ``UndoStack``: each volume connected is
+            its own undo step, so a rollback that stops names exactly the
+            volume and LUN left
+        """
         for bdm, targets, lun in self.volumes:
             self._ops._attach(self._userid, self._connector(),
                               bdm['connection_info'], targets, lun,
                               self._os_distro, bdm.get('mount_device'),
                               is_root_volume=self._is_root(bdm))
-            self._attached.append((bdm, targets, lun))
+            item = (bdm, targets, lun)
+            self._attached.append(item)
             _save(bdm)
+            if steps is not None:
+                steps.push(_("count down volume %(vol)s (LUN %(lun)s, "
+                             "targets %(wwpns)s) of %(uid)s in the "
+                             "connector's FCP records") % {
+                                 'vol': volume_id(bdm['connection_info']),
+                                 'lun': lun, 'wwpns': targets,
+                                 'uid': self._userid},
+                           self._disconnect, item)
+
+    def _disconnect(self, item):
+        """Count one connected volume down (records only); may raise."""
+        bdm, targets, lun = item
+        request = connection(
+            self._userid, self._conn['zvm_fcp'], targets, lun,
+            self._os_distro, bdm.get('mount_device'),
+            is_root_volume=self._is_root(bdm),
+            update_connections_only=True)
+        self._ops._client.call('volume_detach', request)
+        self._attached.remove(item)
 
     def _is_root(self, bdm):
         return self.root is not None and bdm is self.root[0]
@@ -708,18 +761,14 @@ class SpawnVolumes(object):
         """Undo :meth:`create_options` and :meth:`connect` in the
         connector's database (the guest itself is deleted by the caller).
         """
-        for bdm, targets, lun in reversed(self._attached):
-            request = connection(
-                self._userid, self._conn['zvm_fcp'], targets, lun,
-                self._os_distro, bdm.get('mount_device'),
-                is_root_volume=self._is_root(bdm),
-                update_connections_only=True)
+        # Volumes not counted down by their own undo steps already.
+        for item in list(reversed(self._attached)):
             try:
-                self._ops._client.call('volume_detach', request)
+                self._disconnect(item)
             except exception.NovaException as err:
                 LOG.warning("Could not count down volume %(vol)s of "
                             "%(uid)s: %(err)s",
-                            {'vol': volume_id(bdm['connection_info']),
+                            {'vol': volume_id(item[0]['connection_info']),
                              'uid': self._userid, 'err': err})
         self._attached = []
         if self._conn is not None:
@@ -735,7 +784,7 @@ class NoVolumes(object):
     def create_options(self):
         return {}
 
-    def connect(self):
+    def connect(self, steps=None):
         pass
 
     def release(self):

@@ -77,7 +77,7 @@ class FakeVolumes(object):
     def create_options(self):
         return {}
 
-    def connect(self):
+    def connect(self, steps=None):
         pass
 
     def release(self):

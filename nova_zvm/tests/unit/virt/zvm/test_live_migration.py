@@ -671,8 +671,9 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
         # still runs on the source (instance.host).
         self.dst.detach_volume(self.ctxt, test_volume.stashed_info(),
                                self.instance, '/dev/vdb')
-        self.assertIs(True, self.dst_client.calls[0][1][0][
-            'update_connections_only'])
+        detach = [c for c in self.dst_client.calls
+                  if c[0] == 'volume_detach']
+        self.assertIs(True, detach[0][1][0]['update_connections_only'])
 
     def test_abort_and_force_complete_refused_with_reasons(self):
         for name, words in (('live_migration_abort', 'VMRELOCATE CANCEL'),

@@ -659,7 +659,7 @@ class MoveTestCase(MigrationTestBase):
         self.assertEqual({'zvm_migration': 1, 'mode': 'move',
                           'image': MIG_IMAGE, 'path': path,
                           'os_distro': 'rhel9.2', 'md5sum': PAYLOAD_MD5,
-                          'root_gb': 20, 'ephemerals': []}, info)
+                          'root_gb': 20, 'ephemerals': [], 'swap_mb': 0}, info)
         self.assertEqual(self.images, os.path.dirname(path))
         with open(path, 'rb') as f:
             self.assertEqual(PAYLOAD, f.read())

@@ -384,26 +384,27 @@ class DetachTestCase(VolumeTestBase):
     def test_detach_uses_the_recorded_devices(self):
         info = stashed_info(fcps=['1c00'])
         self.ops.detach_volume(self.instance, info, '/dev/vdb')
-        self.assertEqual(['volume_detach', 'get_volume_connector'],
-                         self.client.api_names())
-        request = self.client.calls[0][1][0]
+        # Its devices' connection counts first, to decide a lost answer.
+        self.assertEqual(['get_fcp_usage', 'volume_detach',
+                          'get_volume_connector'], self.client.api_names())
+        request = self.call('volume_detach')[0][1][0]
         self.assertEqual(['1c00'], request['zvm_fcp'])
         self.assertIs(False, request['update_connections_only'])
         self.assertEqual('/dev/vdb', request['mount_point'])
-        self.assertReleased(self.client.calls[1])
+        self.assertReleased(self.client.calls[2])
 
     def test_detach_uses_recorded_os_version(self):
         self.instance.system_metadata = {}
         self.ops.detach_volume(self.instance, stashed_info(), '/dev/vdb')
         self.assertEqual('rhel9.2',
-                         self.client.calls[0][1][0]['os_version'])
+                         self.call('volume_detach')[0][1][0]['os_version'])
 
     def test_detach_elsewhere_updates_connector_records_only(self):
         self.ops.detach_volume(self.instance, stashed_info(), '/dev/vdb',
                                local=False)
-        self.assertIs(True,
-                      self.client.calls[0][1][0]['update_connections_only'])
-        self.assertReleased(self.client.calls[1])
+        self.assertIs(True, self.call('volume_detach')[0][1][0][
+            'update_connections_only'])
+        self.assertReleased(self.client.calls[-1])
 
     def test_detach_elsewhere_tolerates_unknown_records(self):
         self.client.answers['volume_detach'] = fakes.connector_error(
@@ -418,7 +419,8 @@ class DetachTestCase(VolumeTestBase):
         self.assertRaises(exception.ZVMConnectorError,
                           self.ops.detach_volume, self.instance,
                           stashed_info(), '/dev/vdb')
-        self.assertEqual(['volume_detach'], self.client.api_names())
+        self.assertEqual(['get_fcp_usage', 'get_fcp_usage',
+                          'volume_detach'], self.client.api_names())
 
     def test_detach_of_a_lun_not_attached_here_is_disk_not_found(self):
         # Nova then finishes the detach in Cinder ("already detached")
@@ -428,24 +430,25 @@ class DetachTestCase(VolumeTestBase):
         self.assertRaises(exception.DiskNotFound,
                           self.ops.detach_volume, self.instance,
                           stashed_info(), '/dev/vdb')
-        self.assertEqual(['volume_detach', 'get_volume_connector'],
-                         self.client.api_names())
-        self.assertReleased(self.client.calls[1])
+        self.assertEqual(['get_fcp_usage', 'get_fcp_usage', 'volume_detach',
+                          'get_volume_connector'], self.client.api_names())
+        self.assertReleased(self.client.calls[-1])
 
     def test_detach_without_record_asks_the_connector(self):
         self.ops.detach_volume(self.instance, fc_info(), '/dev/vdb')
-        self.assertEqual(['get_volume_connector', 'volume_detach',
+        self.assertEqual(['get_volume_connector', 'get_fcp_usage',
+                          'get_fcp_usage', 'volume_detach',
                           'get_volume_connector'], self.client.api_names())
         self.assertReserved(self.client.calls[0])
         self.assertEqual(['1a00', '1b00'],
-                         self.client.calls[1][1][0]['zvm_fcp'])
+                         self.call('volume_detach')[0][1][0]['zvm_fcp'])
 
     def test_release_failure_after_detach_is_logged(self):
         self.client.answers['get_volume_connector'] = fakes.connector_error(
             'get_volume_connector', 300, 11, modid=30)
         self.ops.detach_volume(self.instance, stashed_info(), '/dev/vdb')
-        self.assertEqual(['volume_detach', 'get_volume_connector'],
-                         self.client.api_names())
+        self.assertEqual(['get_fcp_usage', 'get_fcp_usage', 'volume_detach',
+                          'get_volume_connector'], self.client.api_names())
 
     def test_detach_of_other_volume_types_does_nothing(self):
         info = fc_info()
@@ -635,16 +638,44 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         self.assertRaises(exception.ZVMConnectorError, self._spawn,
                           self._bfv(data))
         names = self.client.api_names()
-        self.assertEqual(['guest_start', 'guest_delete', 'volume_detach',
-                          'volume_detach', 'get_volume_connector'],
+        # Each volume is its own undo step, newest first.
+        self.assertEqual(['guest_start', 'volume_detach', 'volume_detach',
+                          'guest_delete', 'get_volume_connector'],
                          names[names.index('guest_start'):])
         data_detach, root_detach = (c[1][0] for c in
-                                    self.client.calls[-3:-1])
+                                    self.call('volume_detach'))
         self.assertEqual('0x0005000000000000', data_detach['target_lun'])
         self.assertIs(True, data_detach['update_connections_only'])
         self.assertIs(True, root_detach['is_root_volume'])
         self.assertEqual({'reserve': False, 'fcp_template_id': TMPL},
                          self.client.calls[-1][2])
+
+    call = VolumeTestBase.call
+
+    def test_each_volume_undo_failing_in_turn_names_what_is_left(self):
+        data = bdm(fc_info(VOL2, target_lun=5), '/dev/vdb')
+        for failing, lun in ((0, '0x0005000000000000'),
+                             (1, '0x0001000000000000')):
+            self.client.calls = []
+            self.client.answers['guest_start'] = fakes.connector_error(
+                'guest_start', 300, 5)
+            answers = [None, None]
+            answers[failing] = fakes.connector_error('volume_detach', 300, 9)
+            self.client.answers['volume_detach'] = fakes.Seq(answers)
+            err = self.assertRaises(zvm_undo.RollbackIncomplete, self._spawn,
+                                    self._bfv(data))
+            text = str(err)
+            # The volume whose count-down failed, by volume and LUN.
+            self.assertIn('LUN %s' % lun, text)
+            # The rollback stopped there: guest and devices kept, and the
+            # root volume still counted when the data volume failed.
+            self.assertEqual(failing + 1, len(self.call('volume_detach')))
+            self.assertNotIn('guest_delete', self.client.api_names())
+            self.assertEqual([], [c for c in self.client.calls
+                                  if c[0] == 'get_volume_connector' and
+                                  c[2].get('reserve') is False])
+            if failing == 0:
+                self.assertIn('0x0001000000000000', text)
 
     def test_guest_create_failure_releases_the_devices(self):
         self.client.answers['guest_create'] = fakes.connector_error(
@@ -701,6 +732,8 @@ class DriverVolumeTestCase(test.NoDBTestCase):
                                                         host='cmp1')
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
 
+    call = VolumeTestBase.call
+
     def test_capabilities(self):
         caps = driver.ZVMDriver.capabilities
         for key in ('supports_multiattach', 'supports_extend_volume',
@@ -711,16 +744,15 @@ class DriverVolumeTestCase(test.NoDBTestCase):
         info = fc_info()
         self.driver.attach_volume(self.ctxt, info, self.instance, '/dev/vdb')
         self.driver.detach_volume(self.ctxt, info, self.instance, '/dev/vdb')
-        detach = self.client.calls[4][1][0]
-        self.assertEqual('volume_detach', self.client.calls[4][0])
+        detach = self.call('volume_detach')[0][1][0]
         self.assertIs(False, detach['update_connections_only'])
 
     def test_detach_where_the_guest_does_not_run(self):
         self.instance.host = 'cmp2'
         self.driver.detach_volume(self.ctxt, stashed_info(), self.instance,
                                   '/dev/vdb')
-        self.assertIs(True,
-                      self.client.calls[0][1][0]['update_connections_only'])
+        self.assertIs(True, self.call('volume_detach')[0][1][0][
+            'update_connections_only'])
 
     def test_destroy_forgets_volumes_after_the_guest(self):
         bdi = {'block_device_mapping': [bdm(stashed_info())]}
