@@ -138,6 +138,7 @@ class TourCloud(cloud.ZVMCloud):
         if not self.real_connector:
             steps += [
                 ('live migrate to compute2', self.step_live_migrate),
+                ('evacuate from failed compute2', self.step_evacuate),
                 ('resize to another host', self.step_resize),
                 ('confirm the resize', self.step_confirm),
                 ('cold migrate', self.step_cold_migrate),
@@ -300,6 +301,31 @@ class TourCloud(cloud.ZVMCloud):
         self.assertEqual(target, server['OS-EXT-SRV-ATTR:host'])
         self.assertEqual('on', self.guest(server, target)['power_state'])
         return '%s -> %s, running throughout' % (source, target)
+
+    def step_evacuate(self):
+        # compute2's z/VM member fails: its nova-compute stops, is forced
+        # down and its guests are logged off. compute1, a member of the
+        # same SSI cluster, takes the guest over with its disks.
+        api = getattr(self, 'admin_api', self.api)
+        server = self._server()
+        source = self._host_of()
+        userid = self.userid(server)
+        digest = cloud.root_digest(self.guest(server, source))
+        service = api.get_services(host=source, binary='nova-compute')[0]
+        self.computes[source].stop()
+        api.put_service_force_down(service['id'], True)
+        self.admin(source).power_off(userid)
+        server = self._evacuate_server(server, expected_host='compute1',
+                                       expected_state='SHUTOFF')
+        server = self._start_server(server)
+        guest = self.guest(server, 'compute1')
+        self.assertEqual('COMPUTE1', guest['location'])
+        self.assertEqual(digest, cloud.root_digest(guest))
+        # The failed host comes back; its clean-up keeps the guest.
+        self.restart_compute(source)
+        api.put_service_force_down(service['id'], False)
+        self.assertEqual('on', self.guest(server, 'compute1')['power_state'])
+        return '%s -> compute1, same disks, %s back' % (source, source)
 
     def step_resize(self):
         flavor = self._create_flavor(name='tour.large', memory_mb=1024,
