@@ -32,7 +32,7 @@ from nova_zvm.virt.zvm import imagecache
 from nova_zvm.virt.zvm import migration
 
 
-class LostAnswerTestCase(base.ZVMFunctionalTestCase):
+class ImagesMixin(object):
 
     def images(self):
         return self.admin().inventory()['images']
@@ -40,6 +40,9 @@ class LostAnswerTestCase(base.ZVMFunctionalTestCase):
     def manage_image_cache(self):
         driver = self.computes['compute1'].manager.driver
         driver.manage_image_cache(context.get_admin_context(), [])
+
+
+class LostAnswerTestCase(ImagesMixin, base.ZVMFunctionalTestCase):
 
     def test_create_that_ran_without_answer_ends_active(self):
         image_id = self.create_zvm_image()
@@ -82,6 +85,32 @@ class LostAnswerTestCase(base.ZVMFunctionalTestCase):
                               if name.startswith(imagecache.SNAPSHOT_PREFIX)])
         self._delete_server(server)
 
+    def test_orphaned_migration_image_is_removed(self):
+        # A root disk image of a migration this cloud does not know (its
+        # record gone), as a failed resize may leave.
+        name = migration.IMAGE_PREFIX + str(uuid.uuid4())
+        path = os.path.join(self.tmp, 'orphan.img')
+        sim_images.write_image(path, disk_type='ECKD', size='10',
+                               payload=b'orphan')
+        result = self.connector().call(
+            'image_import', name, 'file://' + path,
+            {'os_version': base.OS_DISTRO})
+        self.assertEqual(0, result['overallRC'], result)
+        self.assertIn(name, self.images())
+        self.manage_image_cache()
+        self.assertNotIn(name, self.images())
+
+
+class LateCaptureTestCase(ImagesMixin, base.ZVMFunctionalTestCase):
+    """A snapshot whose capture answers after the client gave up.
+
+    Nova casts the snapshot to the compute host: with casts turned into
+    calls (the harness's default), Nova 32's API would answer 500 for the
+    compute host's failure, which a real cloud never does.
+    """
+
+    CAST_AS_CALL = False
+
     def test_capture_answering_too_late_leaves_no_image(self):
         server = self.boot()
         # The capture runs once the client has given up on it.
@@ -104,18 +133,3 @@ class LostAnswerTestCase(base.ZVMFunctionalTestCase):
         self.manage_image_cache()
         self.assertNotIn(snap, self.images())
         self._delete_server(server)
-
-    def test_orphaned_migration_image_is_removed(self):
-        # A root disk image of a migration this cloud does not know (its
-        # record gone), as a failed resize may leave.
-        name = migration.IMAGE_PREFIX + str(uuid.uuid4())
-        path = os.path.join(self.tmp, 'orphan.img')
-        sim_images.write_image(path, disk_type='ECKD', size='10',
-                               payload=b'orphan')
-        result = self.connector().call(
-            'image_import', name, 'file://' + path,
-            {'os_version': base.OS_DISTRO})
-        self.assertEqual(0, result['overallRC'], result)
-        self.assertIn(name, self.images())
-        self.manage_image_cache()
-        self.assertNotIn(name, self.images())
