@@ -199,32 +199,10 @@ class FCPReservations(object):
         :returns: True when attached
         :raises: the connector's error when the LUN is not attached
         """
-        userid = request['assigner_id']
-        fcps = request['zvm_fcp']
-        before = self.connections(userid, fcps)
-        try:
-            self._client.call('volume_attach', request)
-            return True
-        except zvm_exc.ConnectorUnreachable as err:
-            lost = err
-        # The call may have run: look at what the connector counted.
-        try:
-            after = self.connections(userid, fcps)
-        except exception.NovaException as err:
-            LOG.error("The answer of volume_attach for LUN %(lun)s of "
-                      "%(uid)s was lost and the connector cannot tell "
-                      "whether it ran: %(err)s", {
-                          'lun': request['target_lun'], 'uid': userid,
-                          'err': err})
-            raise lost
-        if all(after[f] > before[f] for f in before):
-            LOG.warning("The answer of volume_attach for LUN %(lun)s of "
-                        "%(uid)s was lost, but the connector counts the "
-                        "connection on %(fcps)s: attached", {
-                            'lun': request['target_lun'], 'uid': userid,
-                            'fcps': sorted(before)})
-            return True
-        raise lost
+        before = self.connections(request['assigner_id'],
+                                  request['zvm_fcp'])
+        return self._call_deciding('volume_attach', request, before,
+                                   self._counted_up, 'one more')
 
     # -- detach ------------------------------------------------------------
 
@@ -236,9 +214,8 @@ class FCPReservations(object):
             nobody can tell yet)
         """
         userid = request['assigner_id']
-        fcps = request['zvm_fcp']
         key = (userid.upper(), str(request['target_lun']).lower())
-        before = self.connections(userid, fcps)
+        before = self.connections(userid, request['zvm_fcp'])
         with self._lock:
             earlier = self._unknown_detach.pop(key, None)
         if earlier is not None and self._counted_down(earlier, before):
@@ -248,31 +225,59 @@ class FCPReservations(object):
                         "%(uid)s ran (its answer was lost): detached", {
                             'lun': request['target_lun'], 'uid': userid})
             return True
+
+        def undecided():
+            # A retry checks the counts first (above).
+            with self._lock:
+                self._unknown_detach[key] = before
+
+        return self._call_deciding('volume_detach', request, before,
+                                   self._counted_down, 'one fewer',
+                                   undecided)
+
+    def _call_deciding(self, api, request, before, ran, change,
+                       undecided=None):
+        """Call ``api``; when its answer is lost, decide on the counts.
+
+        :param ran: tells from the connection counts before and after
+            whether the call ran
+        :param undecided: called when the counts cannot be read afterwards
+        :returns: True when the call (or its lost-answer run) took effect
+        :raises: the lost call's error when it did not run or nobody can
+            tell
+        """
+        userid = request['assigner_id']
         try:
-            self._client.call('volume_detach', request)
+            self._client.call(api, request)
             return True
         except zvm_exc.ConnectorUnreachable as err:
             lost = err
         # The call may have run: look at what the connector counted.
         try:
-            after = self.connections(userid, fcps)
+            after = self.connections(userid, request['zvm_fcp'])
         except exception.NovaException as err:
-            LOG.error("The answer of volume_detach for LUN %(lun)s of "
-                      "%(uid)s was lost and the connector cannot tell "
-                      "whether it ran (a retry checks first): %(err)s", {
-                          'lun': request['target_lun'], 'uid': userid,
-                          'err': err})
-            with self._lock:
-                self._unknown_detach[key] = before
+            LOG.error("The answer of %(api)s for LUN %(lun)s of %(uid)s "
+                      "was lost and the connector cannot tell whether it "
+                      "ran: %(err)s", {'api': api,
+                                       'lun': request['target_lun'],
+                                       'uid': userid, 'err': err})
+            if undecided is not None:
+                undecided()
             raise lost
-        if self._counted_down(before, after):
-            LOG.warning("The answer of volume_detach for LUN %(lun)s of "
-                        "%(uid)s was lost, but the connector counts one "
-                        "connection fewer on %(fcps)s: detached", {
-                            'lun': request['target_lun'], 'uid': userid,
+        if ran(before, after):
+            LOG.warning("The answer of %(api)s for LUN %(lun)s of %(uid)s "
+                        "was lost, but the connector counts %(change)s "
+                        "connection on %(fcps)s: done", {
+                            'api': api, 'lun': request['target_lun'],
+                            'uid': userid, 'change': change,
                             'fcps': sorted(before)})
             return True
         raise lost
+
+    @staticmethod
+    def _counted_up(before, after):
+        return bool(before) and all(after.get(f, 0) > n
+                                    for f, n in before.items())
 
     @staticmethod
     def _counted_down(before, after):
