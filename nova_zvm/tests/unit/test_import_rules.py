@@ -22,6 +22,7 @@ only by the tour when it runs, after its requirement check.
 import ast
 import os
 
+import fixtures
 from nova import test
 
 import nova_zvm
@@ -108,3 +109,40 @@ class ImportRulesTestCase(test.NoDBTestCase):
                  for imported, top in imports(path)
                  if top and imported in HARNESS_MODULES]
         self.assertEqual([], wrong)
+
+
+def private_uses(path):
+    """``module._name`` uses, in a file, of modules of this project."""
+    with open(path) as f:
+        tree = ast.parse(f.read(), path)
+    aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and \
+                _within(node.module or '', 'nova_zvm'):
+            aliases.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, ast.Import):
+            aliases.update(a.asname for a in node.names
+                           if a.asname and _within(a.name, 'nova_zvm'))
+    return sorted(
+        '%s.%s (line %d)' % (node.value.id, node.attr, node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and
+        isinstance(node.value, ast.Name) and node.value.id in aliases and
+        node.attr.startswith('_') and not node.attr.startswith('__'))
+
+
+class PrivateNamesTestCase(test.NoDBTestCase):
+
+    def test_no_module_uses_another_modules_private_names(self):
+        found = {name: private_uses(path)
+                 for name, path in runtime_modules()}
+        self.assertEqual({}, {n: u for n, u in found.items() if u})
+
+    def test_finds_a_private_use(self):
+        path = os.path.join(self.useFixture(
+            fixtures.TempDir()).path, 'm.py')
+        with open(path, 'w') as f:
+            f.write('from nova_zvm.virt.zvm import image\n'
+                    'image._disk_type("rhcos4")\n'
+                    'image.disk_type_of("rhel9")\n')
+        self.assertEqual(['image._disk_type (line 2)'], private_uses(path))

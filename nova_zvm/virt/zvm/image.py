@@ -241,7 +241,7 @@ def _image_id(image_meta):
     return image_meta.id
 
 
-def _disk_type(os_distro):
+def disk_type_of(os_distro):
     """The connector's ``disk_type`` for an image, or None if not needed.
 
     The connector needs it for RHCOS images only; it is the type of the
@@ -349,7 +349,7 @@ class ImageOps(object):
         image_id = _image_id(image_meta)
         imagecheck.check_metadata(image_meta, image_id)
         os_distro = required_os_distro(image_meta)
-        disk_type = _disk_type(os_distro)
+        disk_type = disk_type_of(os_distro)
         epoch = self._epochs.get(image_id)
         info = self._query_unlocked(image_id)
         if (info is not _NOT_ASKED and info and

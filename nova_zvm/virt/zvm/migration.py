@@ -760,7 +760,7 @@ class MigrationOps(object):
                 # Hashing GBs must not stall eventlet's hub.
                 'md5sum': md5sum or compat.run_in_native_thread(
                     image.file_md5, path)}
-        disk_type = image._disk_type(os_distro)
+        disk_type = image.disk_type_of(os_distro)
         if disk_type:
             meta['disk_type'] = disk_type
         self._client.call('image_import', name, 'file://' + path, meta,
