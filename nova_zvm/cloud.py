@@ -26,8 +26,10 @@ the process. ``leftovers()`` says what z/VM and the compute host were left
 with; the functional tests fail on it, the tour reports it.
 """
 
+import fcntl
 import inspect
 import os
+import string
 import sys
 import time
 from unittest import mock
@@ -46,6 +48,8 @@ from nova_zvm.simulator import control
 from nova_zvm.simulator import images as sim_images
 
 LOG = logging.getLogger(__name__)
+
+_NAME_PREFIX = []
 
 COMPUTE_DRIVER = 'zvm_ext.ZVMDriver'
 OS_DISTRO = cloud_services.OS_DISTRO
@@ -95,6 +99,39 @@ def node_uuid(host):
 def total_requests(counters):
     """Connector requests (admin endpoint excluded) in a counters dict."""
     return counters['requests_total']
+
+
+def name_prefix():
+    """The two letters of this process's guest names, unique on the machine.
+
+    zvmsdk stages a new guest's IUCV authorization file in ``/tmp/<userid>``
+    and removes that folder afterwards: simulators of test processes that
+    run at the same time on one machine would share it for guests of the
+    same name. Each process holds a lock on its prefix ('OS' first).
+    """
+    if not _NAME_PREFIX:
+        letters = string.ascii_uppercase
+        for second in letters[18:] + letters[:18]:
+            prefix = 'O' + second
+            # Next to zvmsdk's folders: /tmp whatever TMPDIR says (test
+            # fixtures point TMPDIR at a folder of their own).
+            lock = open('/tmp/nova-zvm-cloud-%s.lock' % prefix, 'a')
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                lock.close()
+                continue
+            # Held (open) for the life of the process.
+            _NAME_PREFIX.extend((prefix, lock))
+            break
+        else:
+            raise RuntimeError('no free guest name prefix on this machine')
+    return _NAME_PREFIX[0]
+
+
+def guest_name(number):
+    """The userid of the instance with this id in this process's cloud."""
+    return '%s%06X' % (name_prefix(), number)
 
 
 def root_digest(guest_record):
@@ -151,7 +188,7 @@ class ZVMCloud(HarnessMixin, integrated_helpers._IntegratedTestBase):
         self.image_tmp = os.path.join(self.tmp, 'zvm-images')
         self.flags(image_tmp_path=self.image_tmp, group='zvm')
         self.flags(compute_driver=COMPUTE_DRIVER,
-                   instance_name_template='OS%06x',
+                   instance_name_template=name_prefix() + '%06x',
                    force_config_drive=True,
                    mkisofs_cmd=os.path.join(os.path.dirname(sys.executable),
                                             'pycdlib-genisoimage'))

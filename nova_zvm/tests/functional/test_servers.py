@@ -18,6 +18,7 @@ import time
 from nova import context as nova_context
 from nova.tests.unit import fake_crypto
 
+from nova_zvm import cloud
 from nova_zvm.tests.functional import base
 
 # A rebooting Linux is back within this time (simulator time scale 0.01).
@@ -114,15 +115,16 @@ class BootTestCase(base.ZVMFunctionalTestCase):
         # Another cloud (or an operator) owns a guest with the name this
         # instance would get: the boot fails, that guest survives.
         conn = self.connector()
+        userid = cloud.guest_name(1)
         # zvmsdk needs a disk list (None fails inside it with a TypeError).
-        result = conn.call('guest_create', 'OS000001', 1, 512, disk_list=[])
+        result = conn.call('guest_create', userid, 1, 512, disk_list=[])
         self.assertEqual(0, result['overallRC'], result)
         server = self.boot(expected='ERROR')
-        self.assertEqual('OS000001', self.userid(server))
-        self.assertIn('OS000001', self.admin().inventory()['guests'])
+        self.assertEqual(userid, self.userid(server))
+        self.assertIn(userid, self.admin().inventory()['guests'])
         self._delete_server(server)
-        self.assertIn('OS000001', self.admin().inventory()['guests'])
-        conn.call('guest_delete', 'OS000001')
+        self.assertIn(userid, self.admin().inventory()['guests'])
+        conn.call('guest_delete', userid)
 
     def test_admin_password_never_logged(self):
         password = 'Zvm-S3cret-Pa55'
