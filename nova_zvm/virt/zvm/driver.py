@@ -35,6 +35,7 @@ from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import imagecache
+from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import interface
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
@@ -524,7 +525,7 @@ class ZVMDriver(driver.ComputeDriver):
             return
         try:
             self._network.plug_vifs(names.userid(instance),
-                                    guest.instance_os_distro(instance),
+                                    instance_facts.os_distro(instance),
                                     network_info)
         except zvm_exc.ConnectorUnreachable as err:
             # Nova calls this when nova-compute starts. A guest's NICs are
@@ -548,7 +549,7 @@ class ZVMDriver(driver.ComputeDriver):
             return
         try:
             self._network.unplug_vifs(names.userid(instance),
-                                      guest.instance_os_distro(instance),
+                                      instance_facts.os_distro(instance),
                                       network_info)
         except zvm_exc.GuestNotFound:
             # Nothing to unplug from a guest that is gone.

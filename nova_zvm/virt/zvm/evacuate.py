@@ -47,7 +47,7 @@ from nova import objects
 from nova.objects import fields
 
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import guest
+from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import names
 
@@ -167,7 +167,7 @@ class EvacuateOps(object):
             if network_info:
                 # A NIC missing from the directory entry is re-created.
                 self._network.plug_vifs(userid,
-                                        guest.instance_os_distro(instance),
+                                        instance_facts.os_distro(instance),
                                         network_info)
         except Exception:
             with excutils.save_and_reraise_exception():
@@ -190,7 +190,7 @@ class EvacuateOps(object):
         self.forget(instance)
 
     def _register(self, instance, userid, network_info, logged_off=False):
-        distro = guest.instance_os_distro(instance)
+        distro = instance_facts.os_distro(instance)
         try:
             self._client.call('guest_register', userid,
                               'os_version=%s' % (distro or ''),

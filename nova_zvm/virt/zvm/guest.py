@@ -38,6 +38,7 @@ from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import unanswered
@@ -111,10 +112,6 @@ def unsupported_distro(os_distro):
                  "this driver (they need an Ignition file instead of a "
                  "config drive)") % os_distro
     return None
-
-
-def instance_os_distro(instance):
-    return (instance.system_metadata or {}).get('image_os_distro')
 
 
 class GuestOps(object):
@@ -279,9 +276,8 @@ class GuestOps(object):
         disks = []
         for eph in virt_driver.block_device_info_get_ephemerals(
                 block_device_info):
-            fmt = (eph.get('guest_format') or CONF.default_ephemeral_format
-                   or CONF.zvm.default_ephemeral_format)
-            disks.append(minidisk('%dg' % eph['size'], format=fmt))
+            disks.append(minidisk('%dg' % eph['size'],
+                                  format=instance_facts.ephemeral_format(eph)))
         swap = virt_driver.block_device_info_get_swap(block_device_info)
         if swap and swap.get('swap_size'):
             disks.append(minidisk('%dm' % swap['swap_size'],
@@ -586,7 +582,7 @@ class GuestOps(object):
             LOG.info("Guest %s was already gone", userid, instance=instance)
 
     def _register(self, userid, instance):
-        distro = instance_os_distro(instance) if instance else None
+        distro = instance_facts.os_distro(instance) if instance else None
         try:
             self._client.call('guest_register', userid,
                               'os_version=%s' % (distro or ''), '0')

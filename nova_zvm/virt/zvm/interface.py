@@ -41,7 +41,7 @@ from nova import exception
 from nova.i18n import _
 
 from nova_zvm.virt.zvm import compat
-from nova_zvm.virt.zvm import guest
+from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import undo
@@ -92,7 +92,7 @@ class InterfaceOps(object):
 
     def attach_interface(self, instance, vif):
         userid = names.userid(instance)
-        os_distro = guest.instance_os_distro(instance)
+        os_distro = instance_facts.os_distro(instance)
         reason = check_attach(userid, os_distro, vif, instance.vm_state)
         if reason:
             raise InterfaceAttachRefused(port=vif['id'], userid=userid,
@@ -165,7 +165,7 @@ class InterfaceOps(object):
         if instance.vm_state == vm_states.PAUSED:
             raise InterfaceDetachRefused(port=vif['id'], userid=userid,
                                          reason=PAUSED)
-        if not self.remove_nic(userid, guest.instance_os_distro(instance),
+        if not self.remove_nic(userid, instance_facts.os_distro(instance),
                                vif['id']):
             LOG.info("Port %(port)s has no NIC on %(uid)s: already detached",
                      {'port': vif['id'], 'uid': userid}, instance=instance)

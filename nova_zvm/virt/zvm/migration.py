@@ -125,6 +125,7 @@ from nova_zvm.virt.zvm import cpus
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import move_back
@@ -175,11 +176,6 @@ def ephemeral_vdev(index):
     return '%04x' % (int(ROOT_VDEV, 16) + 1 + index)
 
 
-def _ephemeral_format(eph):
-    return (eph.get('guest_format') or CONF.default_ephemeral_format or
-            CONF.zvm.default_ephemeral_format)
-
-
 def ephemeral_layout(old_flavor, new_flavor, block_device_info):
     """The ephemeral disks now and after a resize to new_flavor.
 
@@ -190,12 +186,13 @@ def ephemeral_layout(old_flavor, new_flavor, block_device_info):
 
     :returns: two lists of ``{'size': GB, 'format': fs}``
     """
-    now = [{'size': eph['size'], 'format': _ephemeral_format(eph)}
+    now = [{'size': eph['size'],
+            'format': instance_facts.ephemeral_format(eph)}
            for eph in virt_driver.block_device_info_get_ephemerals(
                block_device_info)]
     if (new_flavor.ephemeral_gb > old_flavor.ephemeral_gb and
             len(now) <= 1):
-        fmt = now[0]['format'] if now else _ephemeral_format({})
+        fmt = now[0]['format'] if now else instance_facts.ephemeral_format({})
         return now, [{'size': new_flavor.ephemeral_gb, 'format': fmt}]
     return now, [dict(eph) for eph in now]
 
@@ -470,7 +467,7 @@ class MigrationOps(object):
                 'image': plan.image if plan.root_grows else None}
 
     def _send(self, instance, userid, plan, dest, timeout, retry_interval):
-        os_distro = guest.instance_os_distro(instance)
+        os_distro = instance_facts.os_distro(instance)
         try:
             shared = transfer.shares_tmp_path_with(dest)
         except Exception as err:
@@ -699,7 +696,7 @@ class MigrationOps(object):
     def _receive(self, context, instance, userid, info, network_info,
                  power_on):
         name = info['image']
-        os_distro = info.get('os_distro') or guest.instance_os_distro(
+        os_distro = info.get('os_distro') or instance_facts.os_distro(
             instance)
         if not os_distro:
             raise exception.InvalidInput(reason=_(

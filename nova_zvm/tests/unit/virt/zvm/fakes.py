@@ -137,6 +137,18 @@ class FakeClient(object):
     def api_names(self):
         return [c[0] for c in self.calls]
 
+    def args_of(self, api_name):
+        """The positional arguments of each call of one API, in order.
+
+        For tests that assert what was asked of the connector without
+        pinning the order of unrelated calls.
+        """
+        return [args for name, args, _kw in self.calls if name == api_name]
+
+    def made(self, api_name, *args, **kwargs):
+        """Whether a call with exactly these arguments was made."""
+        return (api_name, args, kwargs) in self.calls
+
     def count(self, api_name=None):
         if api_name is None:
             return len(self.calls)
