@@ -270,10 +270,15 @@ def summary(samples):
 
 # -- a case's simulator and drivers -----------------------------------------
 
-def start_simulator(run, guests, latency=()):
-    """The run's simulator with these preloaded guests and latency."""
+def start_simulator(run, guests, latency=(), zvm_latency=()):
+    """The run's simulator with these preloaded guests and latency.
+
+    ``latency`` is added to connector calls (``--latency``), ``zvm_latency``
+    overrides the fake z/VM's own costs (``--zvm-latency``).
+    """
     run.args = argparse.Namespace(**dict(vars(run.args), guests=guests,
-                                         latency=list(latency)))
+                                         latency=list(latency),
+                                         zvm_latency=list(zvm_latency)))
     run.start_simulator('none')
 
 

@@ -33,7 +33,6 @@ from oslo_utils import importutils
 from oslo_utils import uuidutils
 
 import benchmark_common as common
-import benchmark_simulator
 from nova_zvm.simulator import control
 from nova_zvm.simulator import images as sim_images
 from nova_zvm.virt.zvm import client as zvm_client
@@ -88,8 +87,8 @@ class Run(object):
 
     def start_simulator(self, auth):
         options = dict(guests=self.args.guests, latency=self.args.latency,
-                       start_timeout=300.0,
-                       **benchmark_simulator.real_connector_options())
+                       zvm_latency=getattr(self.args, 'zvm_latency', None),
+                       start_timeout=300.0)
         if auth == 'token':
             options.update(auth='token', token_file=self.token_file)
         # Kept before start(): stop_simulator() reaps a half-started one.

@@ -19,6 +19,10 @@ figures (issue 10).
 * Latency of single-guest connector calls (``guest_get_power_state``,
   ``guest_get_info``) with 1 and with ``--guests`` guests: median of
   ``SAMPLES`` calls through the driver's client, one HTTP request each.
+  Measured twice: with the fake z/VM's costs at 0 (``--zvm-latency
+  '*=0'``: the simulator's own cost, zvmsdk's code included, which the
+  goal is about), and with its default costs (what a call costs once
+  z/VM's own time is added: ``nova_zvm/simulator/zvm/latency.py``).
 
 The simulator runs zvmsdk's real code: its ``check_guests_exist_in_db``
 reads its whole guest table on every single-guest call, so the latency
@@ -30,7 +34,6 @@ import shutil
 import statistics
 import time
 
-from nova_zvm.simulator import cli
 from nova_zvm.simulator import control
 from nova_zvm.virt.zvm import client as zvm_client
 
@@ -41,19 +44,9 @@ START_GOAL_S = 60.0
 LATENCY_GOAL_MS = 50.0
 
 
-def real_connector_options():
-    """The simulator option that selects zvmsdk's real code, if needed.
-
-    The simulator had two backends (``--backend zvmsdk|model``, the model
-    by default); once zvmsdk is the only one, the option goes away and
-    nothing needs to be passed.
-    """
-    try:
-        cli.build_parser().parse_args(['--state-dir', 'x', '--backend',
-                                       'zvmsdk'])
-    except cli.UsageError:
-        return {}
-    return {'backend': 'zvmsdk'}
+# The fake z/VM with none of z/VM's own time: what is left is the
+# simulator's (and zvmsdk's) cost.
+NO_ZVM_TIME = ['*=0']
 
 
 def _timed_start(sim):
@@ -73,24 +66,31 @@ def _latency(client, api, userid):
             'min_ms': min(samples), 'max_ms': max(samples)}
 
 
+def _latencies(sim):
+    client = zvm_client.ConnectorClient(sim.url)
+    try:
+        return {api: _latency(client, api, 'SIM00001') for api in CALLS}
+    finally:
+        client.close()
+
+
 def simulator_case(run, out):
     results = {}
     for guests in sorted({1, run.args.guests}):
         state = os.path.join(run.workdir, 'simulator-%d' % guests)
         sim = control.SimulatorProcess(state, start_timeout=600,
-                                       guests=guests,
-                                       **real_connector_options())
+                                       guests=guests)
         r = {'load': os.getloadavg()[0]}
         try:
             r['first_start_s'] = _timed_start(sim)
+            r['with_zvm'] = _latencies(sim)
             sim.stop()
+            # The same state directory, z/VM's time taken out.
+            sim = control.SimulatorProcess(state, start_timeout=600,
+                                           guests=guests,
+                                           zvm_latency=NO_ZVM_TIME)
             r['restart_s'] = _timed_start(sim)
-            client = zvm_client.ConnectorClient(sim.url)
-            try:
-                for api in CALLS:
-                    r[api] = _latency(client, api, 'SIM00001')
-            finally:
-                client.close()
+            r.update(_latencies(sim))
         except Exception as err:
             r['error'] = '%s: %s' % (type(err).__name__,
                                      (str(err).splitlines() or [''])[0])
@@ -106,8 +106,9 @@ def simulator_case(run, out):
 def format_simulator(results, args):
     lines = ['nova-zvm-simulator (zvmsdk\'s real code over the fake z/VM): '
              'start, and single-guest calls (median of %d, ms)' % SAMPLES,
-             'goals: start < %.0f s, a call < %.0f ms'
-             % (START_GOAL_S, LATENCY_GOAL_MS),
+             'goals: start < %.0f s, a call < %.0f ms of the simulator\'s '
+             'own time (z/VM costs 0)' % (START_GOAL_S, LATENCY_GOAL_MS),
+             '+ z/VM: the same call with the fake z/VM\'s default costs',
              '%7s %9s %9s %22s %22s %6s' % (
                  'guests', 'start s', 'restart', 'guest_get_power_state',
                  'guest_get_info', 'load')]
@@ -115,14 +116,20 @@ def format_simulator(results, args):
         if r.get('error'):
             lines.append('%7d ! %s' % (guests, r['error']))
             continue
-        cells = ['%8.1f (%4.0f-%4.0f)' % (r[api]['median_ms'],
-                                          r[api]['min_ms'],
-                                          r[api]['max_ms'])
-                 for api in CALLS]
         lines.append('%7d %9.1f %9.1f %22s %22s %6.1f' % (
-            guests, r['first_start_s'], r['restart_s'], cells[0], cells[1],
-            r['load']))
+            guests, r['first_start_s'], r['restart_s'],
+            _cell(r[CALLS[0]]), _cell(r[CALLS[1]]), r['load']))
+        lines.append('%7s %19s %22s %22s' % (
+            '', '+ z/VM', _cell(r['with_zvm'][CALLS[0]], goal=False),
+            _cell(r['with_zvm'][CALLS[1]], goal=False)))
     return '\n'.join(lines)
+
+
+def _cell(latency, goal=True):
+    # '!': over the goal (which is about the simulator's own time).
+    ok = '!' if goal and latency['median_ms'] >= LATENCY_GOAL_MS else ''
+    return '%7.1f%1s (%4.0f-%4.0f)' % (latency['median_ms'], ok,
+                                       latency['min_ms'], latency['max_ms'])
 
 
 def failures(results):
