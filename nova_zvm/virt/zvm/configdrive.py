@@ -69,7 +69,7 @@ from nova import exception
 from nova import version
 
 from nova_zvm.virt.zvm import connector_files
-from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import tmpfiles
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -196,7 +196,7 @@ def write_iso(path, files):
 
 def remove(path):
     """Remove a transport file; a missing one is not an error."""
-    image.remove_tmp_file(path)
+    tmpfiles.remove_tmp_file(path)
 
 
 @contextlib.contextmanager

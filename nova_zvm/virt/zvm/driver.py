@@ -135,7 +135,9 @@ class ZVMDriver(driver.ComputeDriver):
                                   node_uuid=node.get_local_node_uuid())
         # Images failed operations leave: removed by the cache ageing.
         self._leftovers = imagecache.Leftovers(self._client)
-        self._image = image.ImageOps(self._client, leftovers=self._leftovers)
+        self._image = image.ImageOps(self._client)
+        self._image_cache = imagecache.ImageCache(self._client, self._image,
+                                                  self._leftovers)
         self._snapshot = snapshot.SnapshotOps(self._client, self._image,
                                               self._leftovers)
         self._network = network.NetworkOps(self._client)
@@ -381,7 +383,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def manage_image_cache(self, context, all_instances):
-        self._image.manage_image_cache(context, all_instances)
+        self._image_cache.manage_image_cache(context, all_instances)
 
     # -- resize and cold migration -------------------------------------------
 

@@ -37,7 +37,7 @@ from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import imagecheck
 from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
@@ -297,7 +297,7 @@ class GuestOps(object):
               admin_password, network_info, block_device_info,
               power_on=True):
         userid = names.userid(instance)
-        os_distro = image.required_os_distro(image_meta)
+        os_distro = imagecheck.required_os_distro(image_meta)
         # Refusals that need nothing created come first.
         reason = (unsupported_distro(os_distro) or
                   network.check_network_info(userid, os_distro,

@@ -12,7 +12,13 @@
 
 """Images on z/VM: the connector's image repository as Nova's image cache.
 
-:class:`ImageOps` is the driver's image cache, snapshot and cache ageing.
+:class:`ImageOps` ensures the images spawns deploy are in the connector's
+repository (importing them from Glance on first use), knows their root disk
+sizes and holds the deploy/capture slots. :func:`delete_image` and
+:func:`import_meta` are the one way this driver deletes an image from the
+repository and describes one it imports (spawn, migration, the image cache
+manager, snapshots). The cache ageing is :mod:`imagecache`'s; the files
+exchanged with the connector are :mod:`tmpfiles`'.
 
 Naming
     An image deployed by this driver is imported into the connector's image
@@ -35,10 +41,7 @@ Cost in connector requests
     * Snapshots (:mod:`snapshot`) hold one of the ``[zvm]
       max_concurrent_deploy_capture`` slots per capture
       (:meth:`ImageOps.deploy_capture_slot`, for deploys too).
-    * :meth:`ImageOps.manage_image_cache`: 1 (``image_query`` for all
-      images; 0 when ``[image_cache] remove_unused_base_images`` is off and
-      no :class:`imagecache.Leftovers` is given) plus one ``image_delete``
-      per image removed.
+    * The cache ageing: see :mod:`imagecache`.
 
 Locking
     Import is serialised per image (an in-process lock whose name holds the
@@ -47,25 +50,13 @@ Locking
     import in parallel.
 
 Files
-    The connector and nova-compute share the file system (see
-    ``doc/source/contributor/architecture.rst``): images to import, exported
-    snapshots and config drives are exchanged as ``file://`` paths under
-    ``[zvm] image_tmp_path``, created if absent. Every file has a unique name
-    (``mkstemp``; a config drive is ``cfgdrive.iso`` in a folder of its own)
-    and is removed by the operation that made it, on success and on failure;
-    leftovers of a crashed nova-compute are swept by
-    :meth:`ImageOps.manage_image_cache`. Who may read or write them, and how
-    the connector reaches them (scp from ``remote_host``, or directly through
-    ``connector_group``), is ``connector_files``' business.
+    Images to import are downloaded to a file of :mod:`tmpfiles`, removed
+    once imported or on failure.
 """
 
 import contextlib
-import hashlib
 import itertools
 import os
-import re
-import shutil
-import tempfile
 import threading
 import time
 
@@ -79,11 +70,12 @@ from nova.i18n import _
 from nova import objects
 from nova.virt import images
 
-from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
+from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import imagecheck
+from nova_zvm.virt.zvm import tmpfiles
 from nova_zvm.virt.zvm import unanswered
 from nova_zvm.virt.zvm import undo as zvm_undo
 
@@ -93,145 +85,42 @@ CONF = nova.conf.CONF
 # Names of the per-image locks; the image id is appended.
 LOCK_PREFIX = 'nova-zvm-image-'
 
-# Every temporary file of this driver starts with this prefix, so that the
-# sweep of leftovers never touches anything else in image_tmp_path.
-TMP_PREFIX = 'nova-zvm-'
-# A file of ours left in image_tmp_path is only swept once this old and not
-# in use in this process: the age protects the files of another process
-# sharing the directory, whose longest operation is bounded by the
-# connector's long_read_timeout (an hour by default).
-TMP_SWEEP_AGE = 24 * 3600
-
-# Images this driver imports are named by their Glance id; Glance ids are
-# canonical lower-case UUIDs.
-GLANCE_ID_RE = re.compile(
-    r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-
-# The connector's REST schema accepts only an MD5 hex digest as md5sum.
-MD5_RE = re.compile(r'^[0-9a-fA-F]{32}$')
-
 # The connector's answer to image_import of a name it already holds:
 # overallRC 300, modID 40 (image), rs 13.
 IMAGE_MODID = 40
 RS_IMAGE_EXISTS = 13
 
-CHUNK = 1024 * 1024
-
-# Paths of the temporary files in use in this process (the sweep skips them).
-_live_files = set()
-# Tokens of the holders of an image's lock (ImageCache._epochs); a
+# Tokens of the holders of an image's lock (ImageOps._epochs); a
 # sentinel for "not asked".
 _EPOCHS = itertools.count()
 _NOT_ASKED = object()
-_live_files_lock = threading.Lock()
 
 
-# -- temporary files, shared with configdrive.py ----------------------------
+def delete_image(client, name):
+    """Delete an image from the connector's repository.
 
-def tmp_dir():
-    """``[zvm] image_tmp_path``, created if absent (mode 0750 at most).
-
-    Nova's in-tree driver never creates it, so its first download fails on a
-    new host.
+    The one way this driver deletes an image. A missing image is fine (a
+    retry, or a deletion behind Nova's back); any other failure is raised,
+    for the caller to say what it means to its operation.
     """
-    return connector_files.base_dir()
-
-
-def new_tmp_file(kind, suffix='', writable=False):
-    """Create an empty file with a unique name in image_tmp_path.
-
-    :param kind: short word in the name (``image``, ``snapshot``, ...)
-    :param writable: whether the connector writes it (an export target);
-        who may read it is connector_files' choice
-    :returns: the file's absolute path
-    """
-    fd, path = tempfile.mkstemp(prefix='%s%s-' % (TMP_PREFIX, kind),
-                                suffix=suffix, dir=tmp_dir())
-    os.close(fd)
-    connector_files.share(path, writable=writable)
-    path = os.path.abspath(path)
-    with _live_files_lock:
-        _live_files.add(path)
-    return path
-
-
-def remove_tmp_file(path):
-    """Remove a file; a missing one is not an error, nor is any failure.
-
-    Called on cleanup paths, where raising would hide the original error.
-    """
-    if not path:
-        return
-    with _live_files_lock:
-        _live_files.discard(os.path.abspath(path))
     try:
-        os.unlink(path)
-    except FileNotFoundError:
+        client.call('image_delete', name)
+    except zvm_exc.ImageNotFound:
         pass
-    except OSError as err:
-        LOG.warning("Could not remove temporary file %(path)s: %(err)s",
-                    {'path': path, 'err': err})
 
 
-def sweep_tmp_files(now=None):
-    """Remove this driver's leftover temporary files (crash leftovers).
+def import_meta(os_distro, md5sum):
+    """The ``image_meta`` of ``image_import`` for an image of ``os_distro``.
 
-    :returns: the paths removed
+    :param md5sum: the file's MD5 hex digest, checked by the connector
+        after its copy
+    :raises: InvalidInput (an RHCOS image without ``[zvm] disk_pool``)
     """
-    path = CONF.zvm.image_tmp_path
-    now = time.time() if now is None else now
-    removed = []
-    try:
-        entries = list(os.scandir(path))
-    except FileNotFoundError:
-        return removed
-    with _live_files_lock:
-        live = set(_live_files)
-    for entry in entries:
-        if not entry.name.startswith(TMP_PREFIX):
-            continue
-        full = os.path.abspath(entry.path)
-        try:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            if ((not is_dir and not entry.is_file(follow_symlinks=False)) or
-                    full in live or
-                    now - entry.stat(follow_symlinks=False).st_mtime <
-                    TMP_SWEEP_AGE):
-                continue
-        except FileNotFoundError:
-            continue
-        LOG.info("Removing leftover temporary file %s", full)
-        if is_dir:
-            # A transport file's own folder (connector_files.private_dir).
-            shutil.rmtree(full, ignore_errors=True)
-        else:
-            remove_tmp_file(full)
-        removed.append(full)
-    return removed
-
-
-def file_md5(path):
-    """MD5 hex digest of a file, read in chunks."""
-    # Not a security use: the connector compares it after its copy. FIPS
-    # systems refuse md5() unless told so.
-    digest = hashlib.md5(usedforsecurity=False)
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(CHUNK), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def required_os_distro(image_meta):
-    """The image's ``os_distro`` property, refused when absent or blank."""
-    distro = image_meta.properties.get('os_distro')
-    if not distro or not distro.strip():
-        image_id = (image_meta.id if image_meta.obj_attr_is_set('id')
-                    else None)
-        raise exception.InvalidInput(reason=_(
-            "The os_distro image property is required by z/VM to deploy "
-            "and configure a guest (for example rhel9.2, sles15.5, "
-            "ubuntu22.04); image %s has none.") % image_id)
-    return distro.strip()
+    meta = {'os_version': os_distro, 'md5sum': md5sum}
+    disk_type = imagecheck.disk_type_of(os_distro)
+    if disk_type:
+        meta['disk_type'] = disk_type
+    return meta
 
 
 def _image_id(image_meta):
@@ -241,26 +130,10 @@ def _image_id(image_meta):
     return image_meta.id
 
 
-def disk_type_of(os_distro):
-    """The connector's ``disk_type`` for an image, or None if not needed.
-
-    The connector needs it for RHCOS images only; it is the type of the
-    disk pool this host deploys to.
-    """
-    if not os_distro.lower().startswith('rhcos'):
-        return None
-    pool = CONF.zvm.disk_pool
-    if not pool:
-        raise exception.InvalidInput(reason=_(
-            "RHCOS images need the disk type (DASD or SCSI) of the disk pool "
-            "they are deployed to; set [zvm] disk_pool on this host."))
-    return 'DASD' if pool.split(':')[0].upper() == 'ECKD' else 'SCSI'
-
-
 def _glance_md5(image_meta):
     checksum = (image_meta.checksum if image_meta.obj_attr_is_set('checksum')
                 else None)
-    if checksum and MD5_RE.match(checksum):
+    if checksum and tmpfiles.MD5_RE.match(checksum):
         return checksum.lower()
     return None
 
@@ -270,11 +143,6 @@ def _image_exists_error(err):
             getattr(err, 'rs', None) == RS_IMAGE_EXISTS)
 
 
-def _ref_to_id(image_ref):
-    # image_ref is normally an id; old instances may hold a Glance URL.
-    return str(image_ref).rstrip('/').rsplit('/', 1)[-1]
-
-
 class ImageOps(object):
     """The connector's image repository used as Nova's image cache.
 
@@ -282,11 +150,8 @@ class ImageOps(object):
         **kwargs)``)
     """
 
-    def __init__(self, client, leftovers=None):
+    def __init__(self, client):
         self._client = client
-        # imagecache.Leftovers: images failed operations left, removed by
-        # the cache ageing too.
-        self._leftovers = leftovers
         # image name -> the connector's disk_size_units ('3339:CYL'), from
         # image_query. The data of a Glance image never changes, so neither
         # does its size, even if the image is deleted and imported again.
@@ -294,7 +159,7 @@ class ImageOps(object):
         # image name -> time.monotonic() of the last ensure_image: the cache
         # ageing never removes an image a spawn here may be deploying.
         self._last_used = {}
-        # Images _age_out is removing; image name -> the last holder of its
+        # Images age_out is removing; image name -> the last holder of its
         # lock (see _query_unlocked).
         self._removing = set()
         self._epochs = {}
@@ -348,8 +213,8 @@ class ImageOps(object):
     def _ensure(self, context, image_meta, trusted_certs, root_gb=None):
         image_id = _image_id(image_meta)
         imagecheck.check_metadata(image_meta, image_id)
-        os_distro = required_os_distro(image_meta)
-        disk_type = disk_type_of(os_distro)
+        os_distro = imagecheck.required_os_distro(image_meta)
+        disk_type = imagecheck.disk_type_of(os_distro)
         epoch = self._epochs.get(image_id)
         info = self._query_unlocked(image_id)
         if (info is not _NOT_ASKED and info and
@@ -385,7 +250,7 @@ class ImageOps(object):
 
         Concurrent spawns of one image must not queue for the image's lock
         just to see that it was imported. Safe against the cache ageing:
-        the use is recorded first and ``_age_out`` marks an image before it
+        the use is recorded first and :meth:`age_out` marks an image before it
         reads that record; a removal that read it before this use is
         either still marked here (the locked path, which waits for it and
         imports again) or finished before the query (which finds nothing).
@@ -426,7 +291,7 @@ class ImageOps(object):
     def _import(self, context, image_meta, image_id, os_distro, disk_type,
                 trusted_certs, root_gb=None):
         started = time.monotonic()
-        path = new_tmp_file('image')
+        path = tmpfiles.new_tmp_file('image')
         try:
             images.fetch(context, image_id, path, trusted_certs=trusted_certs)
             downloaded = time.monotonic()
@@ -442,10 +307,8 @@ class ImageOps(object):
             # from Glance; without one, at least its own copy is verified.
             md5sum = (_glance_md5(image_meta) or
                       # Hashing GBs must not stall eventlet's hub.
-                      compat.run_in_native_thread(file_md5, path))
-            meta = {'os_version': os_distro, 'md5sum': md5sum}
-            if disk_type:
-                meta['disk_type'] = disk_type
+                      compat.run_in_native_thread(tmpfiles.file_md5, path))
+            meta = import_meta(os_distro, md5sum)
             LOG.info("Importing image %(id)s (%(size)d bytes, os_distro "
                      "%(distro)s) into the connector; downloaded from Glance "
                      "in %(secs).1f seconds",
@@ -474,7 +337,7 @@ class ImageOps(object):
                         ctxt.reraise = False
                 raise steps.incomplete(err) from err
         finally:
-            remove_tmp_file(path)
+            tmpfiles.remove_tmp_file(path)
         if units:
             self._disk_units[image_id] = units
         LOG.info("Imported image %(id)s in %(secs).1f seconds (download and "
@@ -517,10 +380,7 @@ class ImageOps(object):
 
         For undo calls: any other failure is raised.
         """
-        try:
-            self._client.call('image_delete', image_name)
-        except zvm_exc.ImageNotFound:
-            pass
+        delete_image(self._client, image_name)
         self._disk_units.pop(image_name, None)
 
     def _delete(self, image_name):
@@ -530,97 +390,44 @@ class ImageOps(object):
         :returns: True if the image is gone
         """
         try:
-            self._client.call('image_delete', image_name)
-        except zvm_exc.ImageNotFound:
-            pass
+            self.remove_image(image_name)
         except Exception as err:
             LOG.warning("Could not delete image %(name)s from the connector's "
                         "repository: %(err)s", {'name': image_name,
                                                 'err': err})
             return False
-        self._disk_units.pop(image_name, None)
         return True
 
-    # -- cache ageing ---------------------------------------------------------
+    # -- for the cache ageing (imagecache.ImageCache) -------------------------
 
-    def manage_image_cache(self, context, all_instances):
-        """Remove images no instance uses from the connector's repository.
+    def used_within(self, name, age):
+        """Whether a spawn here used the image in the last ``age`` seconds.
 
-        Honours ``[image_cache] remove_unused_base_images`` and
-        ``remove_unused_original_minimum_age_seconds`` (measured from the
-        image's last access in the repository, as the connector reports it).
-        Only images named by a Glance id are considered as cache; what
-        failed operations left (snapshot captures, migration root disks) is
-        removed by :class:`imagecache.Leftovers`. Also sweeps this driver's
-        leftover temporary files.
-
-        :param all_instances: the instances of the hosts sharing this cache
-            (Nova's compute manager passes them)
-        :returns: the names of the images deleted
+        Used: found or imported it in :meth:`ensure_image`.
         """
-        sweep_tmp_files()
-        images = None
-        deleted = []
-        if self._leftovers is not None:
-            # Not a cache: removed whatever remove_unused_base_images says.
-            images = self._client.call('image_query') or []
-            deleted = self._leftovers.remove(context, images)
-        if not CONF.image_cache.remove_unused_base_images:
-            LOG.debug("[image_cache] remove_unused_base_images is off; "
-                      "keeping all images")
-            return deleted
-        in_use = {_ref_to_id(inst.image_ref) for inst in all_instances
-                  if inst.image_ref}
-        min_age = CONF.image_cache.remove_unused_original_minimum_age_seconds
-        now = time.time()
-        if images is None:
-            images = self._client.call('image_query') or []
-        for info in images:
-            name = info.get('imagename')
-            if not name or not GLANCE_ID_RE.match(name) or name in in_use:
-                continue
-            if not self._old_enough(info, now, min_age):
-                continue
-            deleted.extend(self._age_out(name, min_age))
-        return deleted
-
-    def _old_enough(self, info, now, min_age):
-        name = info['imagename']
         used_here = self._last_used.get(name)
-        if (used_here is not None and
-                time.monotonic() - used_here < min_age):
-            # A spawn in this process found or imported it: its instance
-            # may not have been in all_instances yet.
-            return False
-        atime = info.get('last_access_time')
-        if atime == -1:
-            # Record without a file: no spawn can use it as it is.
-            return True
-        try:
-            atime = float(atime)
-        except (TypeError, ValueError):
-            LOG.debug("Image %(name)s has no usable last access time "
-                      "(%(atime)r); keeping it", {'name': name,
-                                                  'atime': atime})
-            return False
-        return now - atime >= min_age
+        return (used_here is not None and
+                time.monotonic() - used_here < age)
 
-    def _age_out(self, name, min_age):
-        # Under the image's lock: not while a spawn here imports it.
+    def age_out(self, name, min_age):
+        """Delete an image unused here for ``min_age`` seconds.
+
+        Under the image's lock: not while a spawn here imports it.
+
+        :returns: True if it was deleted
+        """
         with lockutils.lock(LOCK_PREFIX + name):
             # Marked before the use is read: _query_unlocked.
             self._removing.add(name)
             try:
-                used_here = self._last_used.get(name)
-                if (used_here is not None and
-                        time.monotonic() - used_here < min_age):
-                    return []
+                if self.used_within(name, min_age):
+                    return False
                 LOG.info("Removing image %s, unused on this host, from the "
                          "connector's repository", name)
                 if not self._delete(name):
-                    return []
+                    return False
                 self._last_used.pop(name, None)
-                return [name]
+                return True
             finally:
                 self._epochs[name] = next(_EPOCHS)
                 self._removing.discard(name)

@@ -10,9 +10,17 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Images the driver's operations leave in the connector's repository.
+"""The image cache manager's pass: ageing out and leftovers.
 
-Besides the Glance images it caches (:mod:`image`), the driver makes two
+:class:`ImageCache` is ``manage_image_cache`` (every ``[image_cache]
+manager_interval``): it removes the Glance images the driver caches in the
+connector's repository (:mod:`image`) once no instance uses them, and
+:class:`Leftovers`, what failed operations left there. It also sweeps the
+driver's leftover temporary files (:mod:`tmpfiles`). Only images named by a
+Glance id are considered as cache; of the others, only the driver's own
+below are deleted, never images imported by hand or by other tools.
+
+Besides the Glance images it caches, the driver makes two
 kinds of images, each named by a prefix of its own and deleted by the
 operation that made it. What a failure leaves, the image cache manager's
 pass (``manage_image_cache``, every ``[image_cache] manager_interval``)
@@ -34,11 +42,15 @@ cache:
     it is older than ``[image_cache]
     remove_unused_original_minimum_age_seconds``.
 
-Cost: nothing per guest; for each such image found, at most two database
-reads (its migration, then its instance).
+Cost: nothing per guest. In connector requests, 1 (``image_query`` for
+all images; 0 when ``[image_cache] remove_unused_base_images`` is off and
+no :class:`Leftovers` is given) plus one ``image_delete`` per image
+removed; for each leftover found, at most two database reads (its
+migration, then its instance).
 """
 
 import contextlib
+import re
 import threading
 import time
 
@@ -49,11 +61,17 @@ from nova import exception
 from nova import objects
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
-from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm import tmpfiles
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
+
+# Images this driver imports are named by their Glance id; Glance ids are
+# canonical lower-case UUIDs.
+GLANCE_ID_RE = re.compile(
+    r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 
 SNAPSHOT_PREFIX = 'nova-zvm-snapshot-'
 # Migration statuses in which a driver call may still use an image that no
@@ -65,6 +83,81 @@ IN_FLIGHT = ('pre-migrating', 'migrating', 'post-migrating', 'reverting',
 def snapshot_image_name(image_id):
     """The connector image a snapshot to Glance image ``image_id`` makes."""
     return SNAPSHOT_PREFIX + image_id
+
+
+class ImageCache(object):
+    """Ages out the cached Glance images no instance uses.
+
+    :param client: the ``ConnectorClient`` of this host
+    :param image_ops: the ``image.ImageOps`` whose spawns use the images
+    :param leftovers: :class:`Leftovers`, removed on each pass too
+    """
+
+    def __init__(self, client, image_ops, leftovers=None):
+        self._client = client
+        self._image = image_ops
+        self._leftovers = leftovers
+
+    def manage_image_cache(self, context, all_instances):
+        """Remove images no instance uses from the connector's repository.
+
+        Honours ``[image_cache] remove_unused_base_images`` and
+        ``remove_unused_original_minimum_age_seconds`` (measured from the
+        image's last access in the repository, as the connector reports it).
+        Only images named by a Glance id are considered as cache; what
+        failed operations left (snapshot captures, migration root disks) is
+        removed by :class:`Leftovers`. Also sweeps this driver's leftover
+        temporary files.
+
+        :param all_instances: the instances of the hosts sharing this cache
+            (Nova's compute manager passes them)
+        :returns: the names of the images deleted
+        """
+        tmpfiles.sweep_tmp_files()
+        images = None
+        deleted = []
+        if self._leftovers is not None:
+            # Not a cache: removed whatever remove_unused_base_images says.
+            images = self._client.call('image_query') or []
+            deleted = self._leftovers.remove(context, images)
+        if not CONF.image_cache.remove_unused_base_images:
+            LOG.debug("[image_cache] remove_unused_base_images is off; "
+                      "keeping all images")
+            return deleted
+        in_use = {_ref_to_id(inst.image_ref) for inst in all_instances
+                  if inst.image_ref}
+        min_age = CONF.image_cache.remove_unused_original_minimum_age_seconds
+        now = time.time()
+        if images is None:
+            images = self._client.call('image_query') or []
+        for info in images:
+            name = info.get('imagename')
+            if not name or not GLANCE_ID_RE.match(name) or name in in_use:
+                continue
+            if not self._old_enough(info, now, min_age):
+                continue
+            if self._image.age_out(name, min_age):
+                deleted.append(name)
+        return deleted
+
+    def _old_enough(self, info, now, min_age):
+        name = info['imagename']
+        if self._image.used_within(name, min_age):
+            # A spawn in this process found or imported it: its instance
+            # may not have been in all_instances yet.
+            return False
+        atime = info.get('last_access_time')
+        if atime == -1:
+            # Record without a file: no spawn can use it as it is.
+            return True
+        try:
+            atime = float(atime)
+        except (TypeError, ValueError):
+            LOG.debug("Image %(name)s has no usable last access time "
+                      "(%(atime)r); keeping it", {'name': name,
+                                                  'atime': atime})
+            return False
+        return now - atime >= min_age
 
 
 class Leftovers(object):
@@ -158,9 +251,7 @@ class Leftovers(object):
         LOG.info("Removing image %s, left by a failed operation, from the "
                  "connector's repository", name)
         try:
-            self._client.call('image_delete', name)
-        except zvm_exc.ImageNotFound:
-            pass
+            image.delete_image(self._client, name)
         except Exception as err:
             LOG.warning("Could not delete image %(name)s; the next pass "
                         "tries again: %(err)s", {'name': name, 'err': err})
@@ -176,6 +267,11 @@ class Leftovers(object):
             for name, when in list(self._abandoned.items()):
                 if now - when > limit:
                     del self._abandoned[name]
+
+
+def _ref_to_id(image_ref):
+    # image_ref is normally an id; old instances may hold a Glance URL.
+    return str(image_ref).rstrip('/').rsplit('/', 1)[-1]
 
 
 def _older_than(info, now, age):

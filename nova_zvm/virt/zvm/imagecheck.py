@@ -12,7 +12,10 @@
 
 """Images this driver cannot deploy, refused before work is wasted.
 
-:func:`check_metadata` needs only Glance's metadata: it runs before any
+:func:`required_os_distro` and :func:`disk_type_of` read the image
+properties the connector needs to deploy and import an image (its
+``os_distro``; the disk type of an RHCOS image). :func:`check_metadata`
+needs only Glance's metadata: it runs before any
 download or connector call. :func:`read_header` reads a downloaded file's
 header the way the connector does, before the import. :func:`check_fits`
 compares the image's root disk (from that header, or from the connector's
@@ -35,6 +38,8 @@ from nova import exception
 from nova.i18n import _
 from nova.image import glance
 from oslo_log import log as logging
+
+from nova_zvm import conf as zvm_conf  # noqa: F401 ([zvm] disk_pool)
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -70,6 +75,35 @@ def check_metadata(image_meta, image_id):
             "images in the z/VM Cloud Connector's disk image format (a "
             "capture of a z/VM guest's root minidisk)") % {
             'fmt': disk_format})
+
+
+def required_os_distro(image_meta):
+    """The image's ``os_distro`` property, refused when absent or blank."""
+    distro = image_meta.properties.get('os_distro')
+    if not distro or not distro.strip():
+        image_id = (image_meta.id if image_meta.obj_attr_is_set('id')
+                    else None)
+        raise exception.InvalidInput(reason=_(
+            "The os_distro image property is required by z/VM to deploy "
+            "and configure a guest (for example rhel9.2, sles15.5, "
+            "ubuntu22.04); image %s has none.") % image_id)
+    return distro.strip()
+
+
+def disk_type_of(os_distro):
+    """The connector's ``disk_type`` for an image, or None if not needed.
+
+    The connector needs it for RHCOS images only; it is the type of the
+    disk pool this host deploys to.
+    """
+    if not os_distro.lower().startswith('rhcos'):
+        return None
+    pool = CONF.zvm.disk_pool
+    if not pool:
+        raise exception.InvalidInput(reason=_(
+            "RHCOS images need the disk type (DASD or SCSI) of the disk pool "
+            "they are deployed to; set [zvm] disk_pool on this host."))
+    return 'DASD' if pool.split(':')[0].upper() == 'ECKD' else 'SCSI'
 
 
 def _looks_like(data):

@@ -131,6 +131,7 @@ from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import move_back
 from nova_zvm.virt.zvm import moveswap
 from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import tmpfiles
 from nova_zvm.virt.zvm import transfer
 from nova_zvm.virt.zvm import undo as zvm_undo
 
@@ -150,7 +151,7 @@ IMAGE_PREFIX = 'nova-zvm-migration-'
 KEPT_IMAGE_KEY = 'zvm_migration_image'
 # Kind of the temporary file holding an exported migration image.
 FILE_KIND = 'migration'
-FILE_PREFIX = image.TMP_PREFIX + FILE_KIND + '-'
+FILE_PREFIX = tmpfiles.TMP_PREFIX + FILE_KIND + '-'
 
 ROOT_VDEV = guest.ROOT_VDEV
 # The connector's directory size syntax: 1 to 4 digits and M or G.
@@ -486,10 +487,10 @@ class MigrationOps(object):
             steps.push('delete image %s' % plan.image, self._delete_image,
                        plan.image)
             # The connector writes the file: group-writable for it.
-            path = image.new_tmp_file(FILE_KIND, suffix='.img',
-                                      writable=True)
+            path = tmpfiles.new_tmp_file(FILE_KIND, suffix='.img',
+                                         writable=True)
             steps.push('remove the exported file %s' % path,
-                       image.remove_tmp_file, path)
+                       tmpfiles.remove_tmp_file, path)
             exported = self._client.call(
                 'image_export', plan.image, 'file://' + path,
                 **connector_files.remote_kwargs('image_export')) or {}
@@ -501,7 +502,7 @@ class MigrationOps(object):
                 steps.push('remove the copy on %s' % dest,
                            transfer.remove_from, dest, path)
                 transfer.copy_to(dest, path)
-                image.remove_tmp_file(path)
+                tmpfiles.remove_tmp_file(path)
         except Exception as err:
             raise self._fail(steps, err, _('Migration')) from err
         LOG.info("Guest %(uid)s stopped and its root disk exported for "
@@ -513,7 +514,7 @@ class MigrationOps(object):
         return {'zvm_migration': DISK_INFO_VERSION, 'mode': MODE_MOVE,
                 'image': plan.image, 'path': path,
                 'os_distro': exported.get('os_version') or os_distro,
-                'md5sum': md5sum if md5sum and image.MD5_RE.match(md5sum)
+                'md5sum': md5sum if md5sum and tmpfiles.MD5_RE.match(md5sum)
                 else None,
                 'root_gb': plan.new.root_gb, 'ephemerals': plan.eph_new,
                 'swap_mb': plan.swap_new}
@@ -555,10 +556,7 @@ class MigrationOps(object):
         steps.pop()
 
     def _delete_image(self, name):
-        try:
-            self._client.call('image_delete', name)
-        except zvm_exc.ImageNotFound:
-            pass
+        image.delete_image(self._client, name)
 
     def _delete_image_quietly(self, name, instance):
         try:
@@ -748,18 +746,14 @@ class MigrationOps(object):
                     ctxt.reraise = False
             raise steps.incomplete(err) from err
         finally:
-            image.remove_tmp_file(path)
+            tmpfiles.remove_tmp_file(path)
         LOG.info("Guest %(uid)s created from image %(name)s", {
             'uid': userid, 'name': name}, instance=instance)
 
     def _import(self, name, path, os_distro, md5sum):
-        meta = {'os_version': os_distro,
-                # Hashing GBs must not stall eventlet's hub.
-                'md5sum': md5sum or compat.run_in_native_thread(
-                    image.file_md5, path)}
-        disk_type = image.disk_type_of(os_distro)
-        if disk_type:
-            meta['disk_type'] = disk_type
+        # Hashing GBs must not stall eventlet's hub.
+        meta = image.import_meta(os_distro, md5sum or (
+            compat.run_in_native_thread(tmpfiles.file_md5, path)))
         self._client.call('image_import', name, 'file://' + path, meta,
                           **connector_files.remote_kwargs('image_import'))
 

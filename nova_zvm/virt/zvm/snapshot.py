@@ -44,9 +44,9 @@ from nova.objects import fields as obj_fields
 
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import imagecache
 from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import tmpfiles
 from nova_zvm.virt.zvm import unanswered
 from nova_zvm.virt.zvm import undo as zvm_undo
 
@@ -95,7 +95,7 @@ class SnapshotOps(object):
                 raise steps.incomplete(err) from err
             # The image and the file were intermediate: gone on success too.
             # Neither is user data, so a failure here fails nothing.
-            image.remove_tmp_file(path)
+            tmpfiles.remove_tmp_file(path)
             try:
                 self._image.remove_image(name)
             except Exception as err:
@@ -116,9 +116,9 @@ class SnapshotOps(object):
         with self._image.deploy_capture_slot():
             self._capture(userid, name)
         # The connector writes the file: group-writable for it.
-        path = image.new_tmp_file('snapshot', writable=True)
+        path = tmpfiles.new_tmp_file('snapshot', writable=True)
         steps.push('remove the exported file %s' % path,
-                   image.remove_tmp_file, path)
+                   tmpfiles.remove_tmp_file, path)
         exported = _step('image_export', name, self._client.call,
                          'image_export', name, 'file://' + path,
                          **connector_files.remote_kwargs('image_export'))

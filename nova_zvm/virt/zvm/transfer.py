@@ -45,7 +45,7 @@ import nova.conf
 from nova import utils as nova_utils
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
-from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import tmpfiles
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -78,14 +78,14 @@ def shares_tmp_path_with(host):
     """
     if CONF.zvm.image_tmp_path_shared or is_local(host):
         return True
-    directory = image.tmp_dir()
+    directory = tmpfiles.tmp_dir()
     marker = os.path.join(directory, '%smarker-%s.tmp' % (
-        image.TMP_PREFIX, uuidutils.generate_uuid(dashed=False)))
+        tmpfiles.TMP_PREFIX, uuidutils.generate_uuid(dashed=False)))
     # The destination may never have made its image_tmp_path yet.
     _ssh(host, 'mkdir', '-p', directory)
     _ssh(host, 'touch', marker)
     if os.path.exists(marker):
-        image.remove_tmp_file(marker)
+        tmpfiles.remove_tmp_file(marker)
         LOG.debug("%s shares %s with this host", host, directory)
         return True
     _ssh(host, 'rm', '-f', marker)

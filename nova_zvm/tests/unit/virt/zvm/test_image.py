@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Tests of the image cache and cache ageing.
+"""Tests of the images ensured in the connector's repository.
 
 The connector is faked at the client boundary by a small image repository
 with the connector's answers and error codes; Glance is Nova's GlanceFixture.
@@ -33,12 +33,13 @@ from nova import exception
 from nova import objects
 from nova import test
 from nova.tests.fixtures import glance as glance_fixture
-from nova.tests.unit import fake_instance
 
 from nova_zvm.simulator import images as sim_images
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import imagecache
+from nova_zvm.virt.zvm import tmpfiles
 from nova_zvm.virt.zvm import undo
 
 IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
@@ -172,6 +173,11 @@ class ImageTestBase(test.NoDBTestCase):
             md['checksum'] = checksum
         return objects.ImageMeta.from_dict(md)
 
+    def imported_meta(self):
+        """The image_meta of the one image_import made."""
+        [(_name, _url, meta)] = self.client.args_of('image_import')
+        return meta
+
     def tmp_files(self):
         if not os.path.isdir(self.tmp_path):
             return []
@@ -200,13 +206,13 @@ class RefusedImageTestCase(ImageTestBase):
             self.assertIn('disk_format is %s' % fmt, str(err))
             self.assertIn('raw', str(err))
             self.assertEqual(0, fetched)
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
 
     def test_missing_os_distro_refused_before_any_call(self):
         err, fetched = self._refused(self.meta(IMAGE_ID, os_distro=None),
                                      exc=exception.InvalidInput)
         self.assertIn('os_distro', str(err))
-        self.assertEqual((0, []), (fetched, self.client.calls))
+        self.assertEqual((0, 0), (fetched, self.client.count()))
 
     def test_qcow2_data_labelled_raw_refused_before_import(self):
         self.add_glance_image(OTHER_ID, QCOW2)
@@ -215,7 +221,7 @@ class RefusedImageTestCase(ImageTestBase):
         self.assertIn('disk_format claims raw', str(err))
         self.assertIn('xCAT CKD Disk Image:', str(err))
         self.assertEqual(1, fetched)
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertNotIn('image_import', self.client.api_names())
 
     def _glance_streams(self, data):
         """Glance's download without destination: chunks, closable."""
@@ -240,13 +246,13 @@ class RefusedImageTestCase(ImageTestBase):
             self.image_meta, exc=exception.FlavorDiskSmallerThanImage,
             root_gb=2)
         self.assertEqual(0, fetched)
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertNotIn('image_import', self.client.api_names())
 
     def test_header_read_from_glance_then_downloaded(self):
         self._glance_streams(CONTENT)
         self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
-        self.assertEqual(['image_query', 'image_import'],
-                         self.client.api_names())
+        self.assertEqual(1, self.client.count('image_import'))
+        self.assertEqual(CONTENT, self.repo.data[IMAGE_ID])
 
     def test_glance_refusing_the_peek_leaves_it_to_the_download(self):
         api = self.useFixture(fixtures.MockPatch(
@@ -269,7 +275,7 @@ class RefusedImageTestCase(ImageTestBase):
                                      exc=exception.FlavorDiskSmallerThanImage,
                                      root_gb=2)
         self.assertIn('%d bytes' % (3339 * 737280), str(err))
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertNotIn('image_import', self.client.api_names())
 
     def test_root_that_fits_the_flavor(self):
         self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=3)
@@ -283,7 +289,8 @@ class RefusedImageTestCase(ImageTestBase):
                                 self.ops.ensure_image, self.ctxt,
                                 self.image_meta, root_gb=1)
         self.assertIn('is 1073741824 bytes', str(err))
-        self.assertEqual(['image_query'], self.client.api_names())
+        # Only asked: nothing changed in the repository.
+        self.assertEqual({'image_query'}, set(self.client.api_names()))
         # The flavor's size 0 takes the image's own size.
         self.ops.ensure_image(self.ctxt, self.image_meta, root_gb=0)
 
@@ -302,16 +309,16 @@ class EnsureImageTestCase(ImageTestBase):
             self.assertEqual(IMAGE_ID,
                              self.ops.ensure_image(self.ctxt,
                                                    self.image_meta))
-        self.assertEqual([('image_query', (), {'imagename': IMAGE_ID})],
-                         self.client.calls)
+        # Its cost: one request.
+        self.assertEqual(1, self.client.count())
+        self.assertTrue(self.client.made('image_query', imagename=IMAGE_ID))
         fetch.assert_not_called()
 
     def test_first_use_downloads_and_imports(self):
         self.assertEqual(IMAGE_ID,
                          self.ops.ensure_image(self.ctxt, self.image_meta))
-        self.assertEqual(['image_query', 'image_import'],
-                         self.client.api_names())
-        name, url, meta = self.client.calls[1][1]
+        self.assertEqual(1, self.client.count('image_import'))
+        [(name, url, meta)] = self.client.args_of('image_import')
         self.assertEqual(IMAGE_ID, name)
         self.assertTrue(url.startswith('file://' + self.tmp_path + '/'))
         self.assertEqual({'os_version': 'rhel9.2', 'md5sum': md5(CONTENT)},
@@ -333,7 +340,8 @@ class EnsureImageTestCase(ImageTestBase):
         self.ops.ensure_image(self.ctxt, self.image_meta)
         del self.client.calls[:]
         self.ops.ensure_image(self.ctxt, self.image_meta)
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertEqual(1, self.client.count())
+        self.assertEqual(1, self.client.count('image_query'))
 
     def test_creates_missing_tmp_dir(self):
         self.assertFalse(os.path.exists(self.tmp_path))
@@ -344,11 +352,11 @@ class EnsureImageTestCase(ImageTestBase):
     def test_glance_checksum_is_passed(self):
         # The connector verifies its copy against what Glance stored.
         checksum = md5(CONTENT)
-        with mock.patch.object(image, 'file_md5') as file_md5:
+        with mock.patch.object(tmpfiles, 'file_md5') as file_md5:
             self.ops.ensure_image(self.ctxt,
                                   self.meta(IMAGE_ID, checksum=checksum))
         file_md5.assert_not_called()
-        self.assertEqual(checksum, self.client.calls[1][1][2]['md5sum'])
+        self.assertEqual(checksum, self.imported_meta()['md5sum'])
 
     def test_corrupt_download_refused_by_connector_checksum(self):
         meta = self.meta(IMAGE_ID, checksum=md5(b'what glance stored'))
@@ -360,7 +368,7 @@ class EnsureImageTestCase(ImageTestBase):
     def test_non_md5_checksum_is_computed(self):
         meta = self.meta(IMAGE_ID, checksum='sha256:abc')
         self.ops.ensure_image(self.ctxt, meta)
-        self.assertEqual(md5(CONTENT), self.client.calls[1][1][2]['md5sum'])
+        self.assertEqual(md5(CONTENT), self.imported_meta()['md5sum'])
 
     def test_os_distro_required_before_any_request(self):
         meta = self.meta(IMAGE_ID, os_distro=None)
@@ -368,20 +376,20 @@ class EnsureImageTestCase(ImageTestBase):
             err = self.assertRaises(exception.InvalidInput,
                                     self.ops.ensure_image, self.ctxt, meta)
         self.assertIn('The os_distro image property is required', str(err))
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
         fetch.assert_not_called()
 
     def test_blank_os_distro_refused(self):
         self.assertRaises(exception.InvalidInput, self.ops.ensure_image,
                           self.ctxt, self.meta(IMAGE_ID, os_distro='  '))
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
 
     def test_no_image_refused(self):
         meta = objects.ImageMeta.from_dict(
             {'properties': {'os_distro': 'rhel9.2'}})
         self.assertRaises(exception.InvalidImageRef, self.ops.ensure_image,
                           self.ctxt, meta)
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
 
     def test_rhcos_disk_type_from_disk_pool(self):
         for pool, disk_type in (('ECKD:POOL1', 'DASD'), ('FBA:POOL2', 'SCSI')):
@@ -390,20 +398,19 @@ class EnsureImageTestCase(ImageTestBase):
             del self.client.calls[:]
             self.ops.ensure_image(self.ctxt,
                                   self.meta(IMAGE_ID, os_distro='rhcos4.12'))
-            self.assertEqual(disk_type,
-                             self.client.calls[1][1][2]['disk_type'])
+            self.assertEqual(disk_type, self.imported_meta()['disk_type'])
 
     def test_rhcos_without_disk_pool_refused_before_download(self):
         self.flags(disk_pool=None, group='zvm')
         self.assertRaises(exception.InvalidInput, self.ops.ensure_image,
                           self.ctxt, self.meta(IMAGE_ID,
                                                os_distro='rhcos4.12'))
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
 
     def test_other_distros_send_no_disk_type(self):
         self.flags(disk_pool='ECKD:POOL1', group='zvm')
         self.ops.ensure_image(self.ctxt, self.image_meta)
-        self.assertNotIn('disk_type', self.client.calls[1][1][2])
+        self.assertNotIn('disk_type', self.imported_meta())
 
     def test_import_failure_cleans_file_and_half_image(self):
         def half_import(name, url, meta):
@@ -415,8 +422,7 @@ class EnsureImageTestCase(ImageTestBase):
                                 self.ops.ensure_image, self.ctxt,
                                 self.image_meta)
         self.assertEqual(8, err.rs)
-        self.assertEqual(['image_query', 'image_import', 'image_delete'],
-                         self.client.api_names())
+        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
         self.assertEqual({}, self.repo.images)
         self.assertEqual([], self.tmp_files())
 
@@ -456,8 +462,9 @@ class EnsureImageTestCase(ImageTestBase):
         self.client.answers['image_import'] = unreachable
         self.assertRaises(zvm_exc.ConnectorUnreachable,
                           self.ops.ensure_image, self.ctxt, self.image_meta)
-        self.assertEqual(['image_query', 'image_import', 'image_delete'],
-                         self.client.api_names())
+        # What the connector may have registered is deleted all the same.
+        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
+        self.assertEqual({}, self.repo.images)
         self.assertEqual([], self.tmp_files())
 
     def _lost_import_answer(self, runs):
@@ -474,8 +481,9 @@ class EnsureImageTestCase(ImageTestBase):
         self.assertEqual(IMAGE_ID,
                          self.ops.ensure_image(self.ctxt, self.image_meta))
         # z/VM was asked; the image is kept and nothing was deleted.
-        self.assertEqual(['image_query', 'image_import', 'image_query'],
-                         self.client.api_names())
+        self.assertEqual(2, self.client.count('image_query'))
+        self.assertEqual(1, self.client.count('image_import'))
+        self.assertNotIn('image_delete', self.client.api_names())
         self.assertIn(IMAGE_ID, self.repo.images)
         self.assertEqual([], self.tmp_files())
 
@@ -486,8 +494,9 @@ class EnsureImageTestCase(ImageTestBase):
                                 self.image_meta)
         self.assertIn('image_import gave no answer', str(err))
         self.assertIn('no complete image %s' % IMAGE_ID, str(err))
-        self.assertEqual(['image_query', 'image_import', 'image_query',
-                          'image_delete'], self.client.api_names())
+        # z/VM was asked before the rollback, which deleted the image.
+        self.assertEqual(2, self.client.count('image_query'))
+        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
         self.assertEqual({}, self.repo.images)
         self.assertEqual([], self.tmp_files())
 
@@ -519,7 +528,9 @@ class EnsureImageTestCase(ImageTestBase):
         meta = self.meta(OTHER_ID)     # not in Glance
         self.assertRaises(exception.ImageNotFound, self.ops.ensure_image,
                           self.ctxt, meta)
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertNotIn('image_import', self.client.api_names())
+        self.assertNotIn('image_delete', self.client.api_names())
+        self.assertEqual({}, self.repo.images)
         self.assertEqual([], self.tmp_files())
 
     def test_deleted_behind_our_back_is_imported_again(self):
@@ -532,9 +543,13 @@ class EnsureImageTestCase(ImageTestBase):
     def test_record_without_file_is_imported_again(self):
         self.repo.add(IMAGE_ID, atime=-1)
         self.ops.ensure_image(self.ctxt, self.image_meta)
-        self.assertEqual(['image_query', 'image_delete', 'image_import'],
-                         self.client.api_names())
+        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
+        self.assertEqual(1, self.client.count('image_import'))
+        # Our import's data, with a file: the record was deleted first (an
+        # import of a name the repository holds is refused).
         self.assertEqual(CONTENT, self.repo.data[IMAGE_ID])
+        self.assertNotEqual(
+            -1, self.repo.images[IMAGE_ID]['last_access_time'])
 
     def test_trusted_certs_reach_the_download(self):
         certs = objects.TrustedCerts(ids=['cert-1'])
@@ -558,13 +573,14 @@ class EnsureImageTestCase(ImageTestBase):
         self.ops.ensure_image(self.ctxt, self.image_meta)
         del self.client.calls[:]
         self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
-        self.assertEqual([], self.client.calls)
+        self.assertEqual(0, self.client.count())
 
     def test_root_disk_size_asks_when_unknown(self):
         self.repo.add(IMAGE_ID)
         self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
-        self.assertEqual([('image_get_root_disk_size', (IMAGE_ID,), {})],
-                         self.client.calls)
+        self.assertTrue(self.client.made('image_get_root_disk_size',
+                                         IMAGE_ID))
+        self.assertEqual(1, self.client.count())
 
 
 class ImageLockTestCase(ImageTestBase):
@@ -628,7 +644,8 @@ class ImageLockTestCase(ImageTestBase):
             thread.join(10)
             self.assertFalse(thread.is_alive())
         self.assertEqual([], self.errors)
-        self.assertEqual(['image_query'], self.client.api_names())
+        self.assertEqual(1, self.client.count())
+        self.assertEqual(1, self.client.count('image_query'))
 
     def test_image_being_aged_out_is_imported_again(self):
         # The cache ageing is removing the image when a spawn needs it:
@@ -647,7 +664,8 @@ class ImageLockTestCase(ImageTestBase):
             self.assertTrue(release.wait(10))
             return real_delete(name)
         self.client.answers['image_delete'] = delete
-        ager = threading.Thread(target=self.ops.manage_image_cache,
+        cache = imagecache.ImageCache(self.client, self.ops)
+        ager = threading.Thread(target=cache.manage_image_cache,
                                 args=(self.ctxt, []))
         ager.start()
         self.assertTrue(deleting.wait(10))
@@ -695,155 +713,57 @@ class ImageLockTestCase(ImageTestBase):
         self.assertIn(IMAGE_ID, self.repo.images)
 
 
-class ManageImageCacheTestCase(ImageTestBase):
+class DeleteImageTestCase(ImageTestBase):
+    """The one deletion of an image from the repository."""
 
-    OLD = 7 * 24 * 3600
-
-    def setUp(self):
-        super(ManageImageCacheTestCase, self).setUp()
-        self.flags(remove_unused_base_images=True,
-                   remove_unused_original_minimum_age_seconds=86400,
-                   group='image_cache')
-        self.now = time.time()
-
-    def instances(self, *image_refs):
-        return [fake_instance.fake_instance_obj(
-            self.ctxt, id=i + 1, image_ref=ref)
-            for i, ref in enumerate(image_refs)]
-
-    def deleted_names(self):
-        return [c[1][0] for c in self.client.calls if c[0] == 'image_delete']
-
-    def test_deletes_only_unused_old_images_with_one_query(self):
-        used = '11111111-2222-4333-8444-555555555555'
-        young = '22222222-3333-4444-8555-666666666666'
-        self.repo.add(used, atime=self.now - self.OLD)
-        self.repo.add(young, atime=self.now - 60)
-        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
-        self.repo.add('golden-rhel9', atime=self.now - self.OLD)
-        self.repo.add(OTHER_ID.upper(), atime=self.now - self.OLD)
-        deleted = self.ops.manage_image_cache(
-            self.ctxt, self.instances(used, None, ''))
-        self.assertEqual([OTHER_ID], deleted)
-        self.assertEqual([OTHER_ID], self.deleted_names())
-        self.assertEqual([('image_query', (), {})],
-                         [c for c in self.client.calls
-                          if c[0] == 'image_query'])
-        self.assertEqual({used, young, 'golden-rhel9', OTHER_ID.upper()},
-                         set(self.repo.images))
-
-    def test_disabled_makes_no_request(self):
-        self.flags(remove_unused_base_images=False, group='image_cache')
-        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
-        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
-        self.assertEqual([], self.client.calls)
-
-    def test_minimum_age_option(self):
-        self.flags(remove_unused_original_minimum_age_seconds=3600,
-                   group='image_cache')
-        self.repo.add(IMAGE_ID, atime=self.now - 1800)
-        self.repo.add(OTHER_ID, atime=self.now - 7200)
-        self.assertEqual([OTHER_ID],
-                         self.ops.manage_image_cache(self.ctxt, []))
-
-    def test_record_without_file_removed_when_unused(self):
-        self.repo.add(OTHER_ID, atime=-1)
-        self.assertEqual([OTHER_ID],
-                         self.ops.manage_image_cache(self.ctxt, []))
-
-    def test_unknown_access_time_kept(self):
+    def test_deletes(self):
         self.repo.add(OTHER_ID)
-        self.repo.images[OTHER_ID]['last_access_time'] = None
+        image.delete_image(self.client, OTHER_ID)
+        self.assertEqual({}, self.repo.images)
+        self.assertTrue(self.client.made('image_delete', OTHER_ID))
+
+    def test_missing_image_is_fine(self):
+        self.client.answers['image_delete'] = not_found('image_delete',
+                                                        OTHER_ID)
+        image.delete_image(self.client, OTHER_ID)
+        self.assertEqual(1, self.client.count('image_delete'))
+
+    def test_other_failures_are_raised(self):
+        self.repo.add(OTHER_ID)
+        self.client.answers['image_delete'] = failure(
+            'image_delete', 300, 40, 1, args=(OTHER_ID,))
+        self.assertRaises(zvm_exc.ConnectorError, image.delete_image,
+                          self.client, OTHER_ID)
+        self.assertIn(OTHER_ID, self.repo.images)
+
+    def test_remove_image_forgets_the_size(self):
         self.repo.add(IMAGE_ID)
-        self.repo.images[IMAGE_ID]['last_access_time'] = 'yesterday'
-        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
-
-    def test_image_ref_as_url_counts_as_used(self):
-        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
-        instances = self.instances('http://glance:9292/v2/images/' +
-                                   OTHER_ID)
-        self.assertEqual([], self.ops.manage_image_cache(self.ctxt,
-                                                         instances))
-
-    def test_image_spawned_here_recently_kept(self):
-        # A spawn's instance may be missing from all_instances; the
-        # repository's access time may lag (relatime).
         self.ops.ensure_image(self.ctxt, self.image_meta)
-        self.repo.images[IMAGE_ID]['last_access_time'] = self.now - self.OLD
-        self.assertEqual([], self.ops.manage_image_cache(self.ctxt, []))
-
-    def test_one_failed_delete_does_not_stop_the_others(self):
-        self.repo.add(IMAGE_ID, atime=self.now - self.OLD)
-        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
-        real_delete = self.repo.delete
-
-        def delete(name):
-            if name == IMAGE_ID:
-                raise failure('image_delete', 300, 40, 1, args=(name,))
-            return real_delete(name)
-        self.client.answers['image_delete'] = delete
-        self.assertEqual([OTHER_ID],
-                         self.ops.manage_image_cache(self.ctxt, []))
-        self.assertEqual(2, self.client.count('image_delete'))
-        self.assertIn(IMAGE_ID, self.repo.images)
-
-    def test_deleted_image_root_size_asked_again(self):
-        self.repo.add(OTHER_ID, atime=self.now - self.OLD)
-        self.ops.ensure_image(self.ctxt, self.meta(OTHER_ID))
-        self.ops._last_used.clear()
-        self.ops.manage_image_cache(self.ctxt, [])
-        self.repo.add(OTHER_ID)
+        self.ops.remove_image(IMAGE_ID)
+        self.assertEqual({}, self.repo.images)
+        self.repo.add(IMAGE_ID)
         del self.client.calls[:]
-        self.ops.root_disk_size(OTHER_ID)
-        self.assertEqual(['image_get_root_disk_size'],
-                         self.client.api_names())
-
-    def test_sweeps_leftover_temporary_files(self):
-        os.makedirs(self.tmp_path)
-        old = self.now - 2 * 24 * 3600
-
-        def make(name, mtime):
-            path = os.path.join(self.tmp_path, name)
-            with open(path, 'wb') as f:
-                f.write(b'x')
-            os.utime(path, (mtime, mtime))
-            return path
-        leftover = make('nova-zvm-image-abc', old)
-        recent = make('nova-zvm-cfgdrive-def.iso', self.now)
-        foreign = make(IMAGE_ID, old)       # e.g. the in-tree driver's
-        in_use = image.new_tmp_file('snapshot')
-        os.utime(in_use, (old, old))
-        self.flags(remove_unused_base_images=False, group='image_cache')
-        self.ops.manage_image_cache(self.ctxt, [])
-        self.assertFalse(os.path.exists(leftover))
-        for path in (recent, foreign, in_use):
-            self.assertTrue(os.path.exists(path), path)
-        image.remove_tmp_file(in_use)
-
-    def test_sweep_without_tmp_dir(self):
-        self.assertEqual([], image.sweep_tmp_files())
-        self.assertFalse(os.path.exists(self.tmp_path))
+        self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
+        self.assertTrue(self.client.made('image_get_root_disk_size',
+                                         IMAGE_ID))
 
 
-class TmpFileTestCase(ImageTestBase):
+class ImportMetaTestCase(test.NoDBTestCase):
+    """The one image_meta of image_import (spawn and migration)."""
 
-    def test_unique_names(self):
-        paths = {image.new_tmp_file('image') for _i in range(5)}
-        self.assertEqual(5, len(paths))
-        for path in paths:
-            self.assertTrue(os.path.basename(path).startswith(
-                'nova-zvm-image-'))
-            image.remove_tmp_file(path)
-        self.assertEqual([], self.tmp_files())
+    def test_distro_and_md5(self):
+        self.assertEqual({'os_version': 'rhel9.2', 'md5sum': md5(b'x')},
+                         image.import_meta('rhel9.2', md5(b'x')))
 
-    def test_remove_missing_is_quiet(self):
-        image.remove_tmp_file(os.path.join(self.tmp, 'nope'))
-        image.remove_tmp_file(None)
-        self.assertEqual([], self.tmp_files())
-        self.assertNotIn('Could not remove', self.stdlog.logger.output)
+    def test_rhcos_gets_the_pool_disk_type(self):
+        self.flags(disk_pool='ECKD:POOL1', group='zvm')
+        self.assertEqual('DASD',
+                         image.import_meta('rhcos4.12', 'a' * 32)['disk_type'])
+        self.flags(disk_pool='FBA:POOL1', group='zvm')
+        self.assertEqual('SCSI',
+                         image.import_meta('rhcos4.12', 'a' * 32)['disk_type'])
 
-    def test_file_md5_streams(self):
-        path = os.path.join(self.tmp, 'f')
-        with open(path, 'wb') as f:
-            f.write(CONTENT * 300)      # several chunks
-        self.assertEqual(md5(CONTENT * 300), image.file_md5(path))
+    def test_rhcos_without_pool_refused(self):
+        self.flags(disk_pool=None, group='zvm')
+        self.assertRaises(exception.InvalidInput, image.import_meta,
+                          'rhcos4.12', 'a' * 32)

@@ -11,12 +11,42 @@
 # under the License.
 
 from nova import exception
+from nova import objects
 from nova import test
 
 from nova_zvm.simulator import images as sim_images
 from nova_zvm.virt.zvm import imagecheck
 
 GIB = 1024 ** 3
+IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
+
+
+class PropertiesTestCase(test.NoDBTestCase):
+    """What the connector needs of an image's properties."""
+
+    def meta(self, **properties):
+        return objects.ImageMeta.from_dict(
+            {'id': IMAGE_ID, 'disk_format': 'raw', 'properties': properties})
+
+    def test_os_distro_required(self):
+        self.assertEqual('rhel9.2', imagecheck.required_os_distro(
+            self.meta(os_distro=' rhel9.2 ')))
+        for meta in (self.meta(), self.meta(os_distro='  ')):
+            err = self.assertRaises(exception.InvalidInput,
+                                    imagecheck.required_os_distro, meta)
+            self.assertIn('os_distro image property is required', str(err))
+            self.assertIn(IMAGE_ID, str(err))
+
+    def test_disk_type_only_for_rhcos(self):
+        self.flags(disk_pool=None, group='zvm')
+        self.assertIsNone(imagecheck.disk_type_of('rhel9.2'))
+        err = self.assertRaises(exception.InvalidInput,
+                                imagecheck.disk_type_of, 'RHCOS4.12')
+        self.assertIn('[zvm] disk_pool', str(err))
+        self.flags(disk_pool='ECKD:POOL1', group='zvm')
+        self.assertEqual('DASD', imagecheck.disk_type_of('rhcos4.12'))
+        self.flags(disk_pool='FBA:POOL1', group='zvm')
+        self.assertEqual('SCSI', imagecheck.disk_type_of('rhcos4.12'))
 
 
 class HeaderTestCase(test.NoDBTestCase):

@@ -41,6 +41,7 @@ from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import imagecache
 from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import undo as zvm_undo
@@ -198,7 +199,7 @@ class HelpersTestCase(test.NoDBTestCase):
         name = migration.image_name(objects.Migration(uuid=MIGRATION_UUID))
         self.assertEqual(MIG_IMAGE, name)
         # The image cache only ages out images named by a Glance id.
-        self.assertIsNone(image.GLANCE_ID_RE.match(name))
+        self.assertIsNone(imagecache.GLANCE_ID_RE.match(name))
 
     def test_ephemeral_vdevs_follow_the_root(self):
         self.assertEqual(['0101', '0102'],
