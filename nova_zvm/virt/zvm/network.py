@@ -35,7 +35,7 @@ import nova.conf
 from nova import exception
 from nova.i18n import _
 
-from nova_zvm.virt.zvm import client
+from nova_zvm.virt.zvm import client_request
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -74,13 +74,14 @@ def check_network_info(userid, os_distro, network_info):
                  "Cloud Connector writes the netplan file of one NIC only "
                  "(%(n)d ports requested)") % {'distro': os_distro,
                                                'n': len(vifs)}
-    size = client.request_size(
+    size = client_request.request_size(
         'guest_create_network_interface', userid, os_distro,
         [nic_definition(vif) for vif in vifs], active=False)
-    if size > client.MAX_REQUEST_BYTES:
+    if size > client_request.MAX_REQUEST_BYTES:
         return _("%(n)d ports do not fit in one z/VM Cloud Connector request "
                  "(%(size)d bytes, at most %(max)d)") % {
-            'n': len(vifs), 'size': size, 'max': client.MAX_REQUEST_BYTES}
+            'n': len(vifs), 'size': size,
+            'max': client_request.MAX_REQUEST_BYTES}
     return None
 
 

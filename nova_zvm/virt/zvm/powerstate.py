@@ -65,7 +65,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import objects
 
-from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import client_request
 from nova_zvm.virt.zvm import names
 
 LOG = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def paused_by_nova(instance):
         task != task_states.UNPAUSING)
 
 
-def stats_batches(userids, limit=zvm_client.MAX_REQUEST_BYTES):
+def stats_batches(userids, limit=client_request.MAX_REQUEST_BYTES):
     """Split userids into guest_inspect_stats lists that fit the limit.
 
     The size is that of the sdkserver request, as the client measures it:

@@ -26,7 +26,7 @@ from nova.tests.unit import fake_instance
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import client_request
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import powerstate
@@ -45,7 +45,7 @@ class FakeZVM(object):
 
     def guest_inspect_stats(self, userid_list):
         size = len(json.dumps(['guest_inspect_stats', [userid_list], {}]))
-        if size > zvm_client.MAX_REQUEST_BYTES:
+        if size > client_request.MAX_REQUEST_BYTES:
             raise AssertionError('request of %d bytes' % size)
         # Stopped and unknown guests are omitted, as by zvmsdk's monitor.
         return {u: {'guest_cpus': 1} for u in userid_list
@@ -119,7 +119,7 @@ class StatsBatchesTestCase(test.NoDBTestCase):
         for batch in batches:
             self.assertLessEqual(
                 len(json.dumps(['guest_inspect_stats', [batch], {}])),
-                zvm_client.MAX_REQUEST_BYTES)
+                client_request.MAX_REQUEST_BYTES)
         # Full batches: 338 userids of 8 characters in 4096 bytes.
         self.assertEqual([338, 338, 324], [len(b) for b in batches])
 
