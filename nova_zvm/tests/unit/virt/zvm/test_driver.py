@@ -25,9 +25,12 @@ from nova.virt import driver as virt_driver
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
+from nova_zvm.virt.zvm import client as zvm_client
 from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import host
+from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import unsupported
 
 
@@ -79,7 +82,7 @@ class DriverSurfaceTestCase(test.NoDBTestCase):
     def test_every_capability_is_stated(self):
         self.assertEqual(set(virt_driver.ComputeDriver.capabilities),
                          set(driver.ZVMDriver.capabilities))
-        # Stated in the class itself, not inherited or computed.
+        # Stated for the class itself (capabilities.py), not inherited.
         self.assertIn('capabilities', driver.ZVMDriver.__dict__)
 
     def test_capabilities_match_what_is_implemented(self):
@@ -181,7 +184,7 @@ class DriverStartTestCase(test.NoDBTestCase):
         self.assertEqual([], client.calls)
 
     def test_constructor_builds_client_from_options(self):
-        with mock.patch.object(driver.zvm_client.ConnectorClient,
+        with mock.patch.object(zvm_client.ConnectorClient,
                                'from_conf') as from_conf:
             drv = driver.ZVMDriver(fake_virt.FakeVirtAPI())
         from_conf.assert_called_once_with(driver.CONF)
@@ -224,7 +227,7 @@ class DriverStartTestCase(test.NoDBTestCase):
         client = fakes.FakeClient(host_get_info=fakes.connector_error(
             'host_get_info', 400, 401, modid=120, errmsg='Not authorized'))
         drv = driver.ZVMDriver(fake_virt.FakeVirtAPI(), client=client)
-        with mock.patch.object(driver.LOG, 'error') as log_error:
+        with mock.patch.object(host.LOG, 'error') as log_error:
             drv.init_host('compute1')
         self.assertIn('Not authorized', str(log_error.call_args))
 
@@ -304,7 +307,7 @@ class ConnectorDownTestCase(DriverTestBase):
             'guests_get_nic_info')
         vif = {'id': 'p1', 'address': 'fa:16:3e:00:00:01',
                'network': {'subnets': []}}
-        with mock.patch.object(driver.LOG, 'warning') as warn:
+        with mock.patch.object(network.LOG, 'warning') as warn:
             self.driver.plug_vifs(self.instance, [vif])
         self.assertIn('not reachable', warn.call_args[0][0])
         self.assertNotIn('guest_create_network_interface',
