@@ -94,8 +94,8 @@ def _read_json(environ, default=None):
         raise AdminError(400, 'request body is not JSON: %s' % e)
 
 
-def _model_call(func, *args):
-    """A model admin helper; its failures become 404/400/409 answers."""
+def _admin_call(func, *args):
+    """A connector admin helper; its failures become 404/400/409 answers."""
     try:
         result = func(*args)
     except exception.SDKBaseException as e:
@@ -163,7 +163,7 @@ class AdminApp(object):
             self.sim.latency.clear()
             done.append('latency')
         if body.get('state'):
-            _model_call(self.sim.model.reset_state)
+            _admin_call(self.sim.connector.reset_state)
             done.append('state')
         return 200, {'reset': done}
 
@@ -214,17 +214,17 @@ class AdminApp(object):
 
     def _inventory(self, method, rest, environ):
         self._only(method, ('GET',))
-        return 200, _model_call(self.sim.model.inventory)
+        return 200, _admin_call(self.sim.connector.inventory)
 
     def _guests(self, method, rest, environ):
         if not rest or len(rest) > 2:
             raise AdminError(404, 'use /_simulator/guests/<userid>[/vanish'
                              '|/power_off|/ignore_shutdown]')
         userid = rest[0].upper()
-        model = self.sim.model
+        connector = self.sim.connector
         if len(rest) == 1:
             self._only(method, ('GET',))
-            record = _model_call(model.guest_record, userid)
+            record = _admin_call(connector.guest_record, userid)
             if record is None:
                 raise AdminError(404, 'guest %s not found' % userid)
             return 200, record
@@ -232,15 +232,15 @@ class AdminApp(object):
         body = _read_json(environ, {}) or {}
         if rest[1] == 'vanish':
             # keep_db false: gone from the connector's database too.
-            result = _model_call(model.vanish_guest, userid,
+            result = _admin_call(connector.vanish_guest, userid,
                                  bool(body.get('keep_db', True)))
         elif rest[1] == 'power_off':
-            result = _model_call(model.power_off_behind, userid)
+            result = _admin_call(connector.power_off_behind, userid)
         elif rest[1] == 'ignore_shutdown':
-            if not hasattr(model, 'set_ignores_shutdown'):
+            if not hasattr(connector, 'set_ignores_shutdown'):
                 raise AdminError(404, 'this backend has no guest OS to '
                                  'ignore a shutdown')
-            result = _model_call(model.set_ignores_shutdown, userid,
+            result = _admin_call(connector.set_ignores_shutdown, userid,
                                  bool(body.get('ignore', True)))
         else:
             raise AdminError(404, 'unknown guest action %s' % rest[1])

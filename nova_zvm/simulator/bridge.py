@@ -87,14 +87,14 @@ class SimulatedFault(exception.SDKBaseException):
 class ConnectorAPI(object):
     """The ``sdkapi`` of the Bridge: SDKAPI's methods behind the rules.
 
-    ``model`` is the admin view (zvm/inventory.py): its attributes that are
-    connector APIs are the real SDKAPI's methods; its admin helpers
-    (vanish_guest, power_off_behind) act behind Nova's back.
+    ``connector`` is the connector's admin view (zvm/inventory.py): its
+    attributes that are connector APIs are the real SDKAPI's methods; its
+    admin helpers (vanish_guest, power_off_behind) act behind Nova's back.
     """
 
-    def __init__(self, model, fault_registry=None, latency=None,
+    def __init__(self, connector, fault_registry=None, latency=None,
                  on_call=None, sleep=time.sleep):
-        self._model = model
+        self._connector = connector
         self._faults = fault_registry or faults.FaultRegistry()
         self._latency = latency or faults.Latency()
         self._on_call = on_call
@@ -104,7 +104,7 @@ class ConnectorAPI(object):
         # serve_API maps AttributeError to the real "wrong API name" answer.
         if name not in API_NAMES:
             raise AttributeError(name)
-        func = getattr(self._model, name)
+        func = getattr(self._connector, name)
         return functools.partial(self._call, name, func)
 
     def _call(self, name, func, *args, **kwargs):
@@ -142,10 +142,10 @@ class ConnectorAPI(object):
         userid = rule.get('userid') or kwargs.get('userid') or (
             args[0] if args and isinstance(args[0], str) else None)
         if rule.action == 'vanish':
-            act = functools.partial(self._model.vanish_guest,
+            act = functools.partial(self._connector.vanish_guest,
                                     keep_db=rule.get('keep_db', True))
         else:
-            act = self._model.power_off_behind
+            act = self._connector.power_off_behind
 
         def behind_novas_back():
             if userid:

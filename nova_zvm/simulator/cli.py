@@ -369,7 +369,7 @@ def _serve(sim):
     while not stop.wait(0.2):
         pass
     sim.stop()
-    close = getattr(sim.model, 'close', None)
+    close = getattr(sim.connector, 'close', None)
     if callable(close):
         close()
     LOG.info('stopped')
@@ -394,7 +394,7 @@ def main(argv=None):
         try:
             _become_connector_user(args)
         except Exception:
-            sim.model.close()
+            sim.connector.close()
             raise
     except UsageError as e:
         print('%s: error: %s' % (PROG, e), file=sys.stderr, flush=True)

@@ -571,11 +571,15 @@ def reuse_schema_validator_class():
 
 
 class Simulator(object):
-    """The composition: model, bridge, zvmsdk app, admin app, HTTP server."""
+    """The composition: connector, bridge, zvmsdk app, admin app, server.
 
-    def __init__(self, model, host='127.0.0.1', port=0, ssl_context=None,
+    ``connector`` is the connector's admin view (zvm/inventory.py): the
+    real SDKAPI's methods, and the admin helpers of ``/_simulator/``.
+    """
+
+    def __init__(self, connector, host='127.0.0.1', port=0, ssl_context=None,
                  fault_rules=(), latency=None, keepalive_timeout=120.0):
-        self.model = model
+        self.connector = connector
         self.counters = Counters()
         self.faults = faults.FaultRegistry()
         self.faults.add(list(fault_rules))
@@ -583,7 +587,7 @@ class Simulator(object):
         bridge.install_client_hook()
         reuse_schema_validator_class()
         self.bridge = bridge.Bridge(bridge.ConnectorAPI(
-            model, self.faults, self.latency, self.counters.api_call))
+            connector, self.faults, self.latency, self.counters.api_call))
         self.app = deploy.loadapp()
         self.admin_app = admin.AdminApp(self)
         self.httpd = HTTPServer((host, port), self, ssl_context,

@@ -13,20 +13,21 @@
 """The z/VM Cloud Connector client: the only module that speaks HTTP.
 
 URL, method and body of each API come from zvmconnector's request builders
-(``restclient.DATABASE``); the sending is ours, because zvmconnector 1.6.3's
-``RESTClient.call`` opens a connection per request, fetches a token before
-every call, has no timeout and updates module-global dicts in place.
+(``restclient.DATABASE``, used by ``client_request.py``); the sending is
+ours, because zvmconnector 1.6.3's ``RESTClient.call`` opens a connection
+per request, fetches a token before every call, has no timeout and updates
+module-global dicts in place.
 
-Here: one pooled keep-alive session, a cached token renewed only on 401,
-connect/read timeouts, bounded retries of idempotent calls only, and a guard
-against requests the sdkserver would truncate (it reads one ``recv(4096)``).
+Here: one pooled keep-alive session, a cached token renewed only on 401
+(``client_token.py``), connect/read timeouts, bounded retries of idempotent
+calls only, and the mapping of HTTP failures (no answer, TLS, 401, 503) to
+the exceptions of ``exception.py`` (codes of ``client_codes.py``).
 
 ``file_import`` and ``file_export`` (octet-stream bodies) are not supported:
 the driver hands files to the connector by ``file://`` path on the shared
 compute host (see the architecture guide).
 """
 
-import json
 import threading
 import time
 
@@ -36,90 +37,23 @@ from oslo_log import log as logging
 import requests
 from requests import adapters
 import urllib3
-from zvmconnector import restclient
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
+from nova_zvm.virt.zvm import client_codes as codes
+from nova_zvm.virt.zvm import client_request
+from nova_zvm.virt.zvm import client_token
 from nova_zvm.virt.zvm import exception as zvm_exc
 
 LOG = logging.getLogger(__name__)
-
-# SDKServer.serve_API reads a request with a single recv(4096).
-MAX_REQUEST_BYTES = 4096
-
-
-def request_size(api_name, *args, **kwargs):
-    """Bytes the sdkserver reads for this call (its JSON request)."""
-    return len(json.dumps([api_name, list(args), kwargs]))
-
 
 # Enough for nova-compute's concurrent operations; the connector itself runs
 # at most 20 deploys/captures at once.
 POOL_SIZE = 20
 
-# APIs that copy whole disks or files on the z/VM side.
-LONG_APIS = frozenset([
-    'guest_deploy', 'guest_capture', 'image_import', 'image_export',
-    'guest_live_migrate', 'file_import', 'file_export', 'volume_attach',
-    'volume_detach', 'volume_refresh_bootmap',
-])
-
-# Calls that may be sent again when the first attempt's fate is unknown
-# (connection lost, no answer in time) or it was refused as busy: doing
-# them twice leaves z/VM as doing them once. Every GET API of DATABASE is a
-# query; get_volume_connector(reserve=True) reuses the FCP devices already
-# reserved for the guest. guest_start/stop/softstop tolerate the guest
-# already being on/off (SMAPI rs 8, rs 12/16); pause/unpause set a state;
-# guest_delete, image_delete and guest_delete_network_interface succeed when
-# the object is already gone.
-#
-# Never repeated: guest_reboot/guest_reset (a second restart), creations
-# (guest_create, guest_create_network_interface, guest_create_disks),
-# deploy/capture/import/export/live migration, guest_config_minidisks
-# (formats disks), guest_delete_disks (a repeat can report an error for the
-# disk the lost first attempt removed), volume_attach/volume_detach (FCP
-# connection counting in the connector's DB), and guest_get_console_output:
-# a POST whose ``vmur receive`` consumes the reader files it returns.
-IDEMPOTENT_APIS = frozenset([
-    # GET
-    'version', 'guest_list', 'guest_inspect_stats', 'guest_inspect_vnics',
-    'guests_get_nic_info', 'guest_get_definition_info',
-    'guest_get_power_state_real', 'guest_get_info', 'guest_get_user_direct',
-    'guest_get_adapters_info', 'guest_get_power_state',
-    'get_volume_connector', 'get_fcp_templates', 'get_fcp_templates_details',
-    'get_fcp_usage', 'host_get_info', 'host_get_guest_list',
-    'host_get_diskpool_volumes', 'host_diskpool_get_info',
-    'host_get_volume_info', 'host_get_ssi_info', 'image_query',
-    'image_get_root_disk_size', 'vswitch_get_list', 'vswitch_query',
-    # state-setting or tolerant of "already done"
-    'guest_start', 'guest_stop', 'guest_softstop', 'guest_pause',
-    'guest_unpause', 'guest_delete', 'image_delete',
-    'guest_delete_network_interface',
-])
-
-# file_*: octet-stream, see the module docstring; token_create: the client
-# manages tokens itself.
-UNSUPPORTED_APIS = frozenset(['file_import', 'file_export', 'token_create'])
-
-# Codes of failures found on this side (as zvmconnector's own client).
-CLIENT = {'overallRC': 101, 'modID': 110, 'rc': 101}
-RS_REQUEST, RS_TOKEN_MISSING, RS_UNEXPECTED, RS_TOKEN_UNREADABLE = 1, 2, 3, 4
-# Ours, beyond zvmconnector's: the connector refused this host's
-# configuration (TLS verification, scheme, admin token): never retried.
-RS_CONFIG = 5
-
 # How OpenSSL words the TLS failures that are configuration, not outage.
 TLS_UNVERIFIED = ('CERTIFICATE_VERIFY_FAILED', 'certificate verify failed')
 TLS_NOT_SPOKEN = ('WRONG_VERSION_NUMBER', 'wrong version number',
                   'record layer failure', 'packet length too long')
-BUSY = {'overallRC': 503, 'modID': 110, 'rc': 503}
-
-
-def _result(codes, rs, errmsg):
-    return dict(codes, rs=rs, errmsg=errmsg, output='')
-
-
-def _excerpt(text, limit=200):
-    return ' '.join((text or '').split())[:limit]
 
 
 class _Unauthorized(Exception):
@@ -128,14 +62,6 @@ class _Unauthorized(Exception):
     def __init__(self, result):
         super(_Unauthorized, self).__init__()
         self.result = result
-
-
-SDKWSGI_MODID = 120
-
-
-def _config_error(api_name, option, reason):
-    return zvm_exc.ConnectorConfigError(
-        api_name, _result(CLIENT, RS_CONFIG, reason), option=option)
 
 
 def _never_connected(err):
@@ -171,8 +97,7 @@ class ConnectorClient(object):
         self.busy_retry_timeout = busy_retry_timeout
         self.stats = {'requests': 0, 'token_requests': 0, 'retries': 0}
         self._stats_lock = threading.Lock()
-        self._token = None
-        self._token_lock = threading.Lock()
+        self._tokens = client_token.Tokens(token_file, self._post_token)
         self._sleep = time.sleep  # between retries; tests replace it
         self._session = requests.Session()
         # Our own retries only: urllib3 must not resend non-idempotent calls.
@@ -203,8 +128,9 @@ class ConnectorClient(object):
 
     def call(self, api_name, *args, **kwargs):
         """Call an SDKAPI function; returns the ``output`` of its answer."""
-        method, path, body = self._build(api_name, args, kwargs)
-        timeout = (self.connect_timeout, self._read_timeout(api_name, kwargs))
+        method, path, body = client_request.build(api_name, args, kwargs)
+        timeout = (self.connect_timeout, client_request.read_timeout(
+            api_name, kwargs, self.read_timeout, self.long_read_timeout))
         attempt = 0
         waited = 0.0
         while True:
@@ -217,7 +143,7 @@ class ConnectorClient(object):
                             self.retry_max_interval)
                 # Any call may be sent again when the connector surely did
                 # not run it; others only when running them twice is safe.
-                if ((api_name not in IDEMPOTENT_APIS and
+                if ((api_name not in client_request.IDEMPOTENT_APIS and
                         not getattr(err, 'not_executed', False)) or
                         not self._may_retry(err, attempt, waited, delay)):
                     raise
@@ -243,56 +169,6 @@ class ConnectorClient(object):
             return waited + delay <= self.busy_retry_timeout
         return attempt < self.retry_attempts
 
-    # -- request building ---------------------------------------------------
-
-    def _build(self, api_name, args, kwargs):
-        spec = restclient.DATABASE.get(api_name)
-        if spec is None or api_name in UNSUPPORTED_APIS:
-            raise zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_REQUEST,
-                _("API %s is not supported by this client") % api_name))
-        # As RESTClient._check_arguments: the builders index args blindly.
-        required = spec['args_required']
-        most = required + spec.get('args_optional', 0)
-        if not required <= len(args) <= most:
-            expected = ('%d' % required if most == required
-                        else '%d to %d' % (required, most))
-            raise zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_REQUEST,
-                _("%(api)s takes %(expected)s positional argument(s), "
-                  "%(n)d given") % {'api': api_name, 'expected': expected,
-                                    'n': len(args)}))
-        try:
-            size = request_size(api_name, *args, **kwargs)
-            # As RESTClient._get_url_body_headers.
-            nparams = spec['params_path']
-            path, body = spec['request'](nparams, *args, **kwargs)
-            if nparams > 0:
-                path = path % tuple(args[:nparams])
-            data = (json.dumps(body).encode('utf-8') if body is not None
-                    else None)
-        except (TypeError, ValueError) as err:
-            raise zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_REQUEST,
-                _("cannot encode the arguments of %(api)s: %(err)s") %
-                {'api': api_name, 'err': type(err).__name__}))
-        if size > MAX_REQUEST_BYTES:
-            raise zvm_exc.RequestTooLarge(api_name, _result(
-                CLIENT, RS_REQUEST,
-                _("request refused before sending: it is %(size)d bytes, "
-                  "the connector reads at most %(limit)d") %
-                {'size': size, 'limit': MAX_REQUEST_BYTES}))
-        return spec['method'], path, data
-
-    def _read_timeout(self, api_name, kwargs):
-        read = (self.long_read_timeout if api_name in LONG_APIS
-                else self.read_timeout)
-        # The connector itself waits up to ``timeout`` (e.g. for a soft stop).
-        waited = kwargs.get('timeout')
-        if isinstance(waited, (int, float)) and not isinstance(waited, bool):
-            read += max(waited, 0)
-        return read
-
     # -- sending -------------------------------------------------------------
 
     def _send_authorized(self, api_name, method, path, body, timeout):
@@ -300,17 +176,17 @@ class ConnectorClient(object):
             try:
                 return self._send(api_name, method, path, body, timeout, None)
             except _Unauthorized:
-                raise _config_error(
+                raise codes.config_error(
                     api_name, '[zvm] connector_token_file', _(
                         "the connector answered HTTP 401: it requires a "
                         "token, and no admin token file is set"))
-        token = self._token or self._renew_token(None, api_name)
+        token = self._tokens.get(api_name)
         try:
             return self._send(api_name, method, path, body, timeout, token)
         except _Unauthorized:
             # Expired or revoked: 401 is answered before the call runs, so
             # sending it once more is safe for any call.
-            token = self._renew_token(token, api_name)
+            token = self._tokens.renew(token, api_name)
         try:
             return self._send(api_name, method, path, body, timeout, token)
         except _Unauthorized as err:
@@ -325,24 +201,26 @@ class ConnectorClient(object):
         if resp.status_code == 401 or (
                 result and result.get('overallRC') == 400 and
                 result.get('rs') == 401):
-            raise _Unauthorized(result or _result(
-                dict(CLIENT, rc=401), RS_UNEXPECTED, _("HTTP 401: %s") %
-                _excerpt(resp.text)))
+            raise _Unauthorized(result or codes.result(
+                dict(codes.CLIENT, rc=401), codes.RS_UNEXPECTED,
+                _("HTTP 401: %s") % codes.excerpt(resp.text)))
         if result is None:
             detail = _("unexpected answer to %(method)s %(path)s: HTTP "
                        "%(status)s: %(text)s") % {
                 'method': method, 'path': path,
-                'status': resp.status_code, 'text': _excerpt(resp.text)}
+                'status': resp.status_code, 'text': codes.excerpt(resp.text)}
             if resp.status_code == 503:
                 raise zvm_exc.ConnectorBusy(
-                    api_name, _result(BUSY, RS_UNEXPECTED, detail))
+                    api_name, codes.result(codes.BUSY, codes.RS_UNEXPECTED,
+                                           detail))
             raise zvm_exc.ConnectorError(
-                api_name, _result(CLIENT, RS_UNEXPECTED, detail))
+                api_name, codes.result(codes.CLIENT, codes.RS_UNEXPECTED,
+                                       detail))
         if result.get('overallRC') == 503:
             busy = zvm_exc.ConnectorBusy(api_name, result)
             # The REST layer (modID 120) refuses over its deploy/capture
             # limit before it dispatches the call.
-            busy.not_executed = result.get('modID') == SDKWSGI_MODID
+            busy.not_executed = result.get('modID') == codes.SDKWSGI_MODID
             raise busy
         return result
 
@@ -375,13 +253,13 @@ class ConnectorClient(object):
         if any(word in text for word in TLS_UNVERIFIED):
             trusted = (_("the CA certificate in %s") % self.ca_file
                        if self.ca_file else _("the system's CA certificates"))
-            raise _config_error(api_name, '[zvm] ca_file', _(
+            raise codes.config_error(api_name, '[zvm] ca_file', _(
                 "the certificate of %(url)s does not verify against "
                 "%(trusted)s; set [zvm] ca_file to the PEM certificate of "
                 "the CA that signed the connector's certificate") % {
                 'url': self.url, 'trusted': trusted})
         if any(word in text for word in TLS_NOT_SPOKEN):
-            raise _config_error(api_name, '[zvm] cloud_connector_url', _(
+            raise codes.config_error(api_name, '[zvm] cloud_connector_url', _(
                 "%s is https:// but the connector does not answer with TLS "
                 "there; use http:// or the connector's https port") %
                 self.url)
@@ -404,10 +282,10 @@ class ConnectorClient(object):
             reason = _("cannot reach %(url)s: %(err)s") % {
                 'url': self.url, 'err': getattr(cause, 'reason', cause)}
         else:
-            return zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_REQUEST, str(err)))
+            return zvm_exc.ConnectorError(api_name, codes.result(
+                codes.CLIENT, codes.RS_REQUEST, str(err)))
         unreachable = zvm_exc.ConnectorUnreachable(
-            api_name, _result(CLIENT, RS_REQUEST, reason))
+            api_name, codes.result(codes.CLIENT, codes.RS_REQUEST, reason))
         # No connection was made, so nothing was sent. (A reused
         # keep-alive connection that breaks is not this case: the
         # request may have reached the connector.)
@@ -425,61 +303,11 @@ class ConnectorClient(object):
             return result
         return None
 
-    # -- token ---------------------------------------------------------------
-
-    def _renew_token(self, stale, api_name):
-        """A token other than ``stale``; one fetch for concurrent callers."""
-        with self._token_lock:
-            if self._token is not None and self._token != stale:
-                return self._token
-            self._token = None
-            headers = {'Content-Type': 'application/json',
-                       'X-Admin-Token': self._admin_token(api_name)}
-            timeout = (self.connect_timeout, self.read_timeout)
-            resp = self._http(api_name, 'POST', '/token', None, headers,
-                              timeout, counter='token_requests')
-            token = resp.headers.get('X-Auth-Token')
-            if token:
-                self._token = token
-                return token
-            if resp.status_code == 401:
-                raise _config_error(
-                    api_name, '[zvm] connector_token_file', _(
-                        "the connector refused the admin token in "
-                        "%s (POST /token answered HTTP 401): it is not the "
-                        "connector's admin token (rotated?)") %
-                    self.token_file)
-            detail = _("POST /token answered HTTP %(status)s without a "
-                       "token: %(text)s") % {'status': resp.status_code,
-                                             'text': _excerpt(resp.text)}
-            if resp.status_code == 503:
-                raise zvm_exc.ConnectorBusy(
-                    api_name, _result(BUSY, RS_TOKEN_MISSING, detail))
-            raise zvm_exc.ConnectorError(
-                api_name, _result(CLIENT, RS_UNEXPECTED, detail))
-
-    def _admin_token(self, api_name):
-        # Read at each renewal: the admin token file may be rotated.
-        try:
-            with open(self.token_file) as token_file:
-                admin_token = token_file.read().strip()
-        except FileNotFoundError:
-            raise zvm_exc.ConnectorConfigError(api_name, _result(
-                CLIENT, RS_TOKEN_MISSING,
-                _("admin token file %s not found") % self.token_file),
-                option='[zvm] connector_token_file')
-        except (OSError, UnicodeDecodeError) as err:
-            raise zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_TOKEN_UNREADABLE,
-                _("cannot read admin token file %(path)s: %(err)s") %
-                {'path': self.token_file,
-                 'err': getattr(err, 'strerror', None) or
-                 type(err).__name__}))
-        if not admin_token:
-            raise zvm_exc.ConnectorError(api_name, _result(
-                CLIENT, RS_TOKEN_UNREADABLE,
-                _("admin token file %s is empty") % self.token_file))
-        return admin_token
+    def _post_token(self, api_name, headers):
+        """POST /token (for client_token.Tokens), counted apart."""
+        timeout = (self.connect_timeout, self.read_timeout)
+        return self._http(api_name, 'POST', '/token', None, headers,
+                          timeout, counter='token_requests')
 
     def _count(self, name):
         with self._stats_lock:

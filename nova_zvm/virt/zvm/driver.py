@@ -22,32 +22,17 @@ from oslo_log import log as logging
 
 import nova.conf
 from nova import context as nova_context
-from nova import exception
 from nova.virt import driver
-from nova.virt import hardware
-from nova.virt import node
 
 from nova_zvm import conf as zvm_conf
-from nova_zvm.virt.zvm import client as zvm_client
-from nova_zvm.virt.zvm import evacuate
+from nova_zvm.virt.zvm import assembly
+from nova_zvm.virt.zvm import capabilities as zvm_capabilities
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import guest
-from nova_zvm.virt.zvm import host
-from nova_zvm.virt.zvm import image
-from nova_zvm.virt.zvm import imagecache
-from nova_zvm.virt.zvm import instance_facts
-from nova_zvm.virt.zvm import interface
 from nova_zvm.virt.zvm import leftover_guests
-from nova_zvm.virt.zvm import live_migration
-from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import names
-from nova_zvm.virt.zvm import network
-from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import rescue
-from nova_zvm.virt.zvm import snapshot
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
-from nova_zvm.virt.zvm import volume
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -58,101 +43,27 @@ class ZVMDriver(driver.ComputeDriver):
     """z/VM implementation of ComputeDriver."""
 
     # Every key of ComputeDriver.capabilities, stated on purpose.
-    capabilities = {
-        "has_imagecache": True,
-        # Inside an SSI cluster the guest itself is taken over; outside
-        # one Nova rebuilds it from its image (evacuate.py).
-        "supports_evacuate": True,
-        # Resize on the same host ([DEFAULT] allow_resize_to_same_host).
-        "supports_migrate_to_same_host": True,
-        # Interface hotplug (interface.py) on running and stopped guests.
-        "supports_attach_interface": True,
-        "supports_device_tagging": False,
-        # A tag reaches the guest only in its config drive, read at first
-        # boot: a NIC attached later could not be told by its tag.
-        "supports_tagged_attach_interface": False,
-        # Volumes (volume.py): FCP attach/detach, boot from volume, live
-        # migration with volumes. A device tag reaches the guest in its
-        # config drive, which z/VM guests read at first boot only.
-        "supports_tagged_attach_volume": False,
-        # No connector API makes the guest rescan a resized LUN.
-        "supports_extend_volume": False,
-        # The connector attaches a LUN read-write to one guest, with no
-        # shareable mode; one LUN on several guests is not supported.
-        "supports_multiattach": False,
-        "supports_trusted_certs": False,
-        "supports_pcpus": False,
-        "supports_accelerators": False,
-        # Rescue is not supported at all (rescue.py, unsupported.py).
-        "supports_bfv_rescue": False,
-        "supports_vtpm": False,
-        "supports_secure_boot": False,
-        "supports_socket_pci_numa_affinity": False,
-        "supports_remote_managed_ports": False,
-        "supports_address_space_passthrough": False,
-        "supports_address_space_emulated": False,
-        "supports_virtio_fs": False,
-        "supports_mem_backing_file": False,
-        "supports_ephemeral_encryption": False,
-        "supports_ephemeral_encryption_luks": False,
-        "supports_ephemeral_encryption_plain": False,
-        # z/VM images are raw disk dumps (the connector's disk image format).
-        "supports_image_type_aki": False,
-        "supports_image_type_ami": False,
-        "supports_image_type_ari": False,
-        "supports_image_type_iso": False,
-        "supports_image_type_qcow2": False,
-        "supports_image_type_raw": True,
-        "supports_image_type_vdi": False,
-        "supports_image_type_vhd": False,
-        "supports_image_type_vhdx": False,
-        "supports_image_type_vmdk": False,
-        "supports_image_type_ploop": False,
-    }
+    capabilities = zvm_capabilities.CAPABILITIES
 
     def __init__(self, virtapi, client=None):
         super(ZVMDriver, self).__init__(virtapi)
-        try:
-            startup.check_nova_version()
-            startup.check_options(CONF)
-            problem = None
-        except exception.InvalidConfiguration as err:
-            problem = err
-        if problem is not None:
-            # One line and exit 1: Nova would print a traceback. (Outside
-            # the except clause, where oslo.log would repeat the message.)
-            startup.stop_service(problem)
-        # No connector call here: nova-compute must start while the
-        # connector is down, and recover when it answers.
-        client = client or zvm_client.ConnectorClient.from_conf(CONF)
-        # Power-state sync in a few requests (powerstate.py); it learns of
-        # every guest change made through the tracking client.
-        self._power = powerstate.PowerStates(client)
-        self._client = self._power.tracked(client)
-        # Read once, as Nova's libvirt driver does: this service's compute
-        # node identity (the compute_id file in [DEFAULT] state_path).
-        self._host = host.HostOps(self._client,
-                                  node_uuid=node.get_local_node_uuid())
-        # Images failed operations leave: removed by the cache ageing.
-        self._leftovers = imagecache.Leftovers(self._client)
-        self._image = image.ImageOps(self._client)
-        self._image_cache = imagecache.ImageCache(self._client, self._image,
-                                                  self._leftovers)
-        self._snapshot = snapshot.SnapshotOps(self._client, self._image,
-                                              self._leftovers)
-        self._network = network.NetworkOps(self._client)
-        self._volume = volume.VolumeOps(self._client)
-        self._guest = guest.GuestOps(self._client, self._image,
-                                     self._network, virtapi,
-                                     volume_ops=self._volume,
-                                     pool_volumes=self._host.pool_volumes)
-        self._interface = interface.InterfaceOps(self._client,
-                                                 self._network, virtapi)
-        self._live_migration = live_migration.LiveMigrationOps(
-            self._client, self._host, self._volume)
-        self._migration = migration.MigrationOps(self._client, self._guest,
-                                                 self._image)
-        self._evacuate = evacuate.EvacuateOps(self._client, self._network)
+        startup.check_or_stop(CONF)
+        # The objects delegated to, one per concern (assembly.py).
+        parts = assembly.Parts(CONF, virtapi, client=client)
+        self._power = parts.power
+        self._client = parts.client
+        self._host = parts.host
+        self._image = parts.image
+        self._image_cache = parts.image_cache
+        self._snapshot = parts.snapshot
+        self._network = parts.network
+        self._volume = parts.volume
+        self._guest = parts.guest
+        self._interface = parts.interface
+        self._live_migration = parts.live_migration
+        self._migration = parts.migration
+        self._evacuate = parts.evacuate
+        self._listing = parts.listing
         # The compute service's host name, from init_host: several services
         # can share one process (and CONF.host) in Nova's test harness.
         self._hostname = CONF.host
@@ -167,20 +78,7 @@ class ZVMDriver(driver.ComputeDriver):
         # FCP releases to retry are kept in this host's ledger (fcp.py).
         self._volume.reservations.host = host
         self._host.problem.host = host
-        try:
-            self._host.host_info()
-        except zvm_exc.ConnectorConfigError:
-            # Logged by host_info, in one line naming the option; the
-            # service stays up, not ready, and checks again periodically.
-            pass
-        except zvm_exc.ConnectorUnreachable as err:
-            LOG.warning("The z/VM Cloud Connector is not reachable yet; "
-                        "the service starts and retries: %s", err)
-        except zvm_exc.ConnectorError as err:
-            # E.g. a rejected token: the service stays up, so the operator
-            # can fix the connector side; every operation reports it too.
-            LOG.error("The z/VM Cloud Connector refused the first request; "
-                      "operations will fail until this is fixed: %s", err)
+        self._host.first_contact()
 
     @zvm_exc.translate
     def get_available_nodes(self, refresh=False):
@@ -219,30 +117,11 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def list_instances(self):
-        # Also starts the power-state view of Nova's sync, which calls
-        # get_num_instances (this) before get_info for each instance.
-        guests = self._power.list_guests(self._hostname)
-        # Names Nova can compare with instance.name, of this service's
-        # guests only (the template's), not every guest of the z/VM.
-        template = CONF.instance_name_template
-        found = (names.instance_name(uid, template) for uid in guests)
-        return [name for name in found if name]
+        return self._listing.instance_names(self._hostname)
 
     @zvm_exc.translate
     def list_instance_uuids(self):
-        try:
-            # With those evacuated from here, for Nova's clean-up of them.
-            return (self._guest.list_instance_uuids(self._hostname) +
-                    self._evacuate.evacuated_uuids(self._hostname))
-        except (zvm_exc.ConnectorUnreachable,
-                zvm_exc.ConnectorConfigError) as err:
-            # Nova calls this when the service record is new (before
-            # init_host reports the configuration problem) and in a
-            # periodic task: a connector that cannot answer must not stop
-            # the service from starting, nor make Nova act.
-            LOG.warning("Cannot list guests, the connector does not "
-                        "answer: %s", err)
-            return []
+        return self._listing.instance_uuids(self._hostname)
 
     @zvm_exc.translate
     def instance_exists(self, instance):
@@ -256,18 +135,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_info(self, instance, use_cache=True):
-        try:
-            return hardware.InstanceInfo(
-                state=self._power.power_state(instance, use_cache=use_cache))
-        except zvm_exc.ConnectorUnreachable as err:
-            # nova-compute must start, and its power-state sync must not
-            # act, while the connector is down: the state Nova knows
-            # stands until the connector answers again.
-            LOG.warning("Power state unknown, the z/VM Cloud Connector is "
-                        "not reachable; keeping %(state)s: %(err)s",
-                        {'state': instance.power_state, 'err': err},
-                        instance=instance)
-            return hardware.InstanceInfo(state=instance.power_state)
+        return self._power.instance_info(instance, use_cache=use_cache)
 
     @zvm_exc.translate
     def get_console_output(self, context, instance):
@@ -523,19 +391,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def plug_vifs(self, instance, network_info):
-        if not network_info:
-            return
-        try:
-            self._network.plug_vifs(names.userid(instance),
-                                    instance_facts.os_distro(instance),
-                                    network_info)
-        except zvm_exc.ConnectorUnreachable as err:
-            # Nova calls this when nova-compute starts. A guest's NICs are
-            # in its z/VM directory entry and outlive nova-compute; they
-            # are checked again at the next start.
-            LOG.warning("Cannot check the NICs of the guest, the z/VM Cloud "
-                        "Connector is not reachable: %s", err,
-                        instance=instance)
+        self._network.plug_instance_vifs(instance, network_info)
 
     @zvm_exc.translate
     def attach_interface(self, context, instance, image_meta, vif):
@@ -547,15 +403,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def unplug_vifs(self, instance, network_info):
-        if not network_info:
-            return
-        try:
-            self._network.unplug_vifs(names.userid(instance),
-                                      instance_facts.os_distro(instance),
-                                      network_info)
-        except zvm_exc.GuestNotFound:
-            # Nothing to unplug from a guest that is gone.
-            pass
+        self._network.unplug_instance_vifs(instance, network_info)
 
 
 unsupported.install(ZVMDriver)

@@ -100,6 +100,27 @@ class HostOps(object):
             self._nodename = info.get('hypervisor_hostname') or CONF.host
         return info
 
+    def first_contact(self):
+        """The first host query of the service, at init_host.
+
+        Nothing it finds stops the service: it starts, and the periodic
+        resource updates ask again.
+        """
+        try:
+            self.host_info()
+        except zvm_exc.ConnectorConfigError:
+            # Logged by host_info, in one line naming the option; the
+            # service stays up, not ready, and checks again periodically.
+            pass
+        except zvm_exc.ConnectorUnreachable as err:
+            LOG.warning("The z/VM Cloud Connector is not reachable yet; "
+                        "the service starts and retries: %s", err)
+        except zvm_exc.ConnectorError as err:
+            # E.g. a rejected token: the service stays up, so the operator
+            # can fix the connector side; every operation reports it too.
+            LOG.error("The z/VM Cloud Connector refused the first request; "
+                      "operations will fail until this is fixed: %s", err)
+
     def _fetch(self):
         info = dict(self._client.call('host_get_info'))
         pool = CONF.zvm.disk_pool

@@ -35,7 +35,10 @@ import nova.conf
 from nova import exception
 from nova.i18n import _
 
-from nova_zvm.virt.zvm import client
+from nova_zvm.virt.zvm import client_request
+from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import instance_facts
+from nova_zvm.virt.zvm import names
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -74,13 +77,14 @@ def check_network_info(userid, os_distro, network_info):
                  "Cloud Connector writes the netplan file of one NIC only "
                  "(%(n)d ports requested)") % {'distro': os_distro,
                                                'n': len(vifs)}
-    size = client.request_size(
+    size = client_request.request_size(
         'guest_create_network_interface', userid, os_distro,
         [nic_definition(vif) for vif in vifs], active=False)
-    if size > client.MAX_REQUEST_BYTES:
+    if size > client_request.MAX_REQUEST_BYTES:
         return _("%(n)d ports do not fit in one z/VM Cloud Connector request "
                  "(%(size)d bytes, at most %(max)d)") % {
-            'n': len(vifs), 'size': size, 'max': client.MAX_REQUEST_BYTES}
+            'n': len(vifs), 'size': size,
+            'max': client_request.MAX_REQUEST_BYTES}
     return None
 
 
@@ -156,6 +160,33 @@ class NetworkOps(object):
             if vdev:
                 self._client.call('guest_delete_network_interface', userid,
                                   os_distro, vdev)
+
+    def plug_instance_vifs(self, instance, network_info):
+        """plug_vifs of an instance; the NICs wait when z/VM cannot answer."""
+        if not network_info:
+            return
+        try:
+            self.plug_vifs(names.userid(instance),
+                           instance_facts.os_distro(instance), network_info)
+        except zvm_exc.ConnectorUnreachable as err:
+            # Nova calls this when nova-compute starts. A guest's NICs are
+            # in its z/VM directory entry and outlive nova-compute; they
+            # are checked again at the next start.
+            LOG.warning("Cannot check the NICs of the guest, the z/VM Cloud "
+                        "Connector is not reachable: %s", err,
+                        instance=instance)
+
+    def unplug_instance_vifs(self, instance, network_info):
+        """unplug_vifs of an instance; nothing to do for a gone guest."""
+        if not network_info:
+            return
+        try:
+            self.unplug_vifs(names.userid(instance),
+                             instance_facts.os_distro(instance),
+                             network_info)
+        except zvm_exc.GuestNotFound:
+            # Nothing to unplug from a guest that is gone.
+            pass
 
     @staticmethod
     def vif_failed_callback(event_name, instance):

@@ -64,8 +64,10 @@ from nova.compute import vm_states
 from nova import context as nova_context
 from nova import exception
 from nova import objects
+from nova.virt import hardware
 
-from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import client_request
+from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import names
 
 LOG = logging.getLogger(__name__)
@@ -111,7 +113,7 @@ def paused_by_nova(instance):
         task != task_states.UNPAUSING)
 
 
-def stats_batches(userids, limit=zvm_client.MAX_REQUEST_BYTES):
+def stats_batches(userids, limit=client_request.MAX_REQUEST_BYTES):
     """Split userids into guest_inspect_stats lists that fit the limit.
 
     The size is that of the sdkserver request, as the client measures it:
@@ -215,6 +217,21 @@ class PowerStates(object):
                 return state
         raw = self._client.call('guest_get_power_state', userid)
         return nova_state(raw, instance)
+
+    def instance_info(self, instance, use_cache=True):
+        """get_info: the power state, or Nova's while z/VM cannot answer."""
+        try:
+            return hardware.InstanceInfo(
+                state=self.power_state(instance, use_cache=use_cache))
+        except zvm_exc.ConnectorUnreachable as err:
+            # nova-compute must start, and its power-state sync must not
+            # act, while the connector is down: the state Nova knows
+            # stands until the connector answers again.
+            LOG.warning("Power state unknown, the z/VM Cloud Connector is "
+                        "not reachable; keeping %(state)s: %(err)s",
+                        {'state': instance.power_state, 'err': err},
+                        instance=instance)
+            return hardware.InstanceInfo(state=instance.power_state)
 
     # -- the view ------------------------------------------------------------
 

@@ -170,3 +170,20 @@ def check_options(conf):
     problem = connector_files.check_config()
     if problem:
         raise exception.InvalidConfiguration(_("z/VM driver: %s") % problem)
+
+
+def check_or_stop(conf):
+    """The checks at driver start; a failure stops the service.
+
+    One line and exit 1: Nova would print a traceback.
+    """
+    try:
+        check_nova_version()
+        check_options(conf)
+        problem = None
+    except exception.InvalidConfiguration as err:
+        problem = err
+    if problem is not None:
+        # Outside the except clause, where oslo.log would repeat the
+        # message.
+        stop_service(problem)

@@ -26,7 +26,7 @@ import threading
 from zvmsdk import exception
 
 
-class StandInModel(object):
+class StandInConnector(object):
 
     def __init__(self, state_dir, zvm_host='ZVMHOST1', zcc_userid='ZCCUSER',
                  cpus=16, memory_mb=65536, disk_pool='ECKD:POOL1', **kwargs):

@@ -148,7 +148,7 @@ class AdminStateResetTestCase(base.SimulatorTestCase):
 
     options = {'guests': 5}
 
-    def test_reset_state_empties_the_model(self):
+    def test_reset_state_empties_the_connector(self):
         self.assertEqual(5, len(self.call('guest_list')['output']))
         self.assertEqual(['counters', 'state'],
                          self.admin.reset(state=True)['reset'])

@@ -33,13 +33,13 @@ class BridgeTestCase(test.NoDBTestCase):
         sdkserver_conf = config.CONF.sdkserver
         self.addCleanup(sdkserver_conf.update, dict(sdkserver_conf))
         state_dir = self.useFixture(fixtures.TempDir()).path
-        self.model = standin.StandInModel(state_dir)
-        self.model.guest_create('G1', 1, 512)
+        self.connector = standin.StandInConnector(state_dir)
+        self.connector.guest_create('G1', 1, 512)
         self.faults = faults.FaultRegistry()
         self.latency = faults.Latency()
         self.calls = []
         self.sleeps = []
-        api = bridge.ConnectorAPI(self.model, self.faults, self.latency,
+        api = bridge.ConnectorAPI(self.connector, self.faults, self.latency,
                                   on_call=self.calls.append,
                                   sleep=self.sleeps.append)
         self.bridge = bridge.Bridge(api).start()
@@ -55,7 +55,7 @@ class BridgeTestCase(test.NoDBTestCase):
                          (config.CONF.sdkserver.bind_addr,
                           config.CONF.sdkserver.bind_port))
 
-    def test_call_answers_model_output(self):
+    def test_call_answers_the_connector_output(self):
         answer = self.client.call('guest_get_power_state', 'G1')
         self.assertEqual({'overallRC': 0, 'modID': None, 'rc': 0, 'rs': 0,
                           'errmsg': '', 'output': 'off'}, answer)
@@ -68,14 +68,14 @@ class BridgeTestCase(test.NoDBTestCase):
                           answer['rc'], answer['rs']))
 
     def test_only_sdkapi_names_are_reachable(self):
-        # The model's admin helpers are no connector API. zvmsdk 1.6.3's
+        # The connector's admin helpers are no connector API. zvmsdk 1.6.3's
         # answer to an unknown name is itself an internal error (its
         # returncode table lacks the 'API' entry it looks up).
         for name in ('inventory', 'reset_state', '_save', 'no_such_api'):
             answer = self.client.call(name)
             self.assertEqual((500, 100), (answer['overallRC'],
                                           answer['modID']), name)
-        self.assertIn('G1', self.model.guests)
+        self.assertIn('G1', self.connector.guests)
         self.assertNotIn('inventory', bridge.API_NAMES)
         self.assertIn('guest_deploy', bridge.API_NAMES)
 
@@ -85,7 +85,7 @@ class BridgeTestCase(test.NoDBTestCase):
                                       disk_list=['x' * 5000])
             self.assertEqual((500, 100), (answer['overallRC'],
                                           answer['modID']), answer)
-        self.assertNotIn('G2', self.model.guests)
+        self.assertNotIn('G2', self.connector.guests)
 
     def test_sdk_error_rule(self):
         self.add_rule('guest_start:sdk_error,overallRC=300,modID=10,rc=300,'
@@ -94,7 +94,7 @@ class BridgeTestCase(test.NoDBTestCase):
         self.assertEqual({'overallRC': 300, 'modID': 10, 'rc': 300,
                           'rs': 12, 'errmsg': 'SMT failure', 'output': ''},
                          answer)
-        self.assertEqual('off', self.model.guests['G1']['power'])
+        self.assertEqual('off', self.connector.guests['G1']['power'])
         self.assertEqual(0, self.client.call('guest_start',
                                              'G1')['overallRC'])
 
@@ -126,30 +126,30 @@ class BridgeTestCase(test.NoDBTestCase):
         self.assertEqual(['guest_start'], bridge.end_request())
         self.assertEqual('drop', exc.rule['action'])
         # Not executed unless the rule says so.
-        self.assertEqual('off', self.model.guests['G1']['power'])
+        self.assertEqual('off', self.connector.guests['G1']['power'])
 
     def test_http_level_fault_after_executing(self):
         bridge.install_client_hook()
         self.add_rule('guest_start:http500,execute=true')
         self.assertRaises(bridge.HTTPFault, self.client.call, 'guest_start',
                           'G1')
-        self.assertEqual('on', self.model.guests['G1']['power'])
+        self.assertEqual('on', self.connector.guests['G1']['power'])
 
     def test_vanish_before_the_call(self):
         self.add_rule('guest_start:vanish,when=before')
         answer = self.client.call('guest_start', 'G1')
         self.assertEqual(404, answer['overallRC'])
-        self.assertNotIn('G1', self.model.guests)
+        self.assertNotIn('G1', self.connector.guests)
 
     def test_vanish_after_the_call(self):
         self.add_rule('guest_start:vanish')
         self.assertEqual(0, self.client.call('guest_start',
                                              'G1')['overallRC'])
-        self.assertNotIn('G1', self.model.guests)
+        self.assertNotIn('G1', self.connector.guests)
 
     def test_power_off_named_guest_behind_novas_back(self):
-        self.model.guest_create('G3', 1, 512)
-        self.model.guest_start('G3')
+        self.connector.guest_create('G3', 1, 512)
+        self.connector.guest_start('G3')
         self.add_rule('guest_list:power_off,userid=G3')
         self.assertEqual(0, self.client.call('guest_list')['overallRC'])
-        self.assertEqual('off', self.model.guests['G3']['power'])
+        self.assertEqual('off', self.connector.guests['G3']['power'])

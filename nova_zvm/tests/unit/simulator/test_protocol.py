@@ -44,7 +44,7 @@ class ProtocolTestCase(base.SimulatorTestCase):
     def test_nine_character_userid_rejected_by_rest_layer(self):
         answer = self.call('guest_get_power_state', 'ABCDEFGHI')
         self.assertAnswer(answer, 400, mod_id=120, rs=400)
-        # Rejected before the sdkserver: no API call reached the model.
+        # Rejected before the sdkserver: no API call reached the connector.
         self.assertEqual({}, self.admin.counters()['api_calls'])
 
     def test_unknown_guest_is_404_guest_module(self):

@@ -39,6 +39,7 @@ import requests
 from zvmconnector import restclient
 
 from nova_zvm.virt.zvm import client
+from nova_zvm.virt.zvm import client_codes
 from nova_zvm.virt.zvm import exception as zvm_exc
 
 CONF = nova.conf.CONF
@@ -433,7 +434,7 @@ class TokenTestCase(ClientTestCase):
         self.assertEqual('[zvm] connector_token_file', err.option)
         self.assertIn('[zvm] connector_token_file', str(err))
         self.assertIn('HTTP 401', str(err))
-        self.assertEqual((101, 110, client.RS_CONFIG),
+        self.assertEqual((101, 110, client_codes.RS_CONFIG),
                          (err.overallRC, err.modID, err.rs))
         self.assertEqual(1, len(self.fake.requests))
         self.assertEqual([], self.sleeps)
@@ -741,29 +742,6 @@ class AnswerTestCase(ClientTestCase):
         err = self.assertRaises(zvm_exc.ConnectorError, self.client().call,
                                 'guest_list')
         self.assertEqual(3, err.rs)
-
-
-class ApiSetsTestCase(test.NoDBTestCase):
-
-    def test_every_query_is_idempotent(self):
-        queries = {name for name, spec in restclient.DATABASE.items()
-                   if spec['method'] == 'GET'}
-        self.assertEqual(set(), queries - client.IDEMPOTENT_APIS)
-
-    def test_known_names_only(self):
-        names = set(restclient.DATABASE)
-        self.assertEqual(set(), client.IDEMPOTENT_APIS - names)
-        self.assertEqual(set(), client.LONG_APIS - names)
-        self.assertEqual(set(), client.UNSUPPORTED_APIS - names)
-
-    def test_unsafe_calls_are_never_repeated(self):
-        for name in ('guest_reboot', 'guest_reset', 'guest_create',
-                     'guest_deploy', 'guest_capture', 'image_import',
-                     'image_export', 'guest_create_network_interface',
-                     'guest_create_disks', 'guest_config_minidisks',
-                     'volume_attach', 'volume_detach', 'guest_live_migrate',
-                     'guest_get_console_output'):
-            self.assertNotIn(name, client.IDEMPOTENT_APIS)
 
 
 class LoggingTestCase(ClientTestCase):

@@ -143,7 +143,9 @@ class NetworkOpsTestCase(test.NoDBTestCase):
             nic_row('1000', 'p1'),
             nic_row('1003', 'p2')]
         self.ops.plug_vifs('OS000001', 'rhel9.2', self.vifs)
-        self.assertEqual(['guests_get_nic_info'], self.client.api_names())
+        self.assertTrue(self.client.made('guests_get_nic_info',
+                                         userid='OS000001'))
+        self.assertEqual(1, self.client.count())
 
     def test_unplug_vifs_deletes_present_nics(self):
         self.client.answers['guests_get_nic_info'] = [

@@ -26,7 +26,7 @@ from nova.tests.unit import fake_instance
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.virt.zvm import client as zvm_client
+from nova_zvm.virt.zvm import client_request
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import powerstate
@@ -45,7 +45,7 @@ class FakeZVM(object):
 
     def guest_inspect_stats(self, userid_list):
         size = len(json.dumps(['guest_inspect_stats', [userid_list], {}]))
-        if size > zvm_client.MAX_REQUEST_BYTES:
+        if size > client_request.MAX_REQUEST_BYTES:
             raise AssertionError('request of %d bytes' % size)
         # Stopped and unknown guests are omitted, as by zvmsdk's monitor.
         return {u: {'guest_cpus': 1} for u in userid_list
@@ -119,7 +119,7 @@ class StatsBatchesTestCase(test.NoDBTestCase):
         for batch in batches:
             self.assertLessEqual(
                 len(json.dumps(['guest_inspect_stats', [batch], {}])),
-                zvm_client.MAX_REQUEST_BYTES)
+                client_request.MAX_REQUEST_BYTES)
         # Full batches: 338 userids of 8 characters in 4096 bytes.
         self.assertEqual([338, 338, 324], [len(b) for b in batches])
 
@@ -176,16 +176,18 @@ class SyncTestCase(PowerStateTestBase):
         # 5,000 other guests on the z/VM: the batches hold ours only.
         self.zvm.power.update({'SIM%05d' % i: 'on' for i in range(5000)})
         self.sync()
-        self.assertEqual(['guest_list', 'guest_inspect_stats'],
-                         self.client.api_names())
-        self.assertEqual(3, len(self.client.calls[1][1][0]))
+        self.assertEqual(2, self.client.count())
+        (batch,) = self.client.args_of('guest_inspect_stats')
+        self.assertEqual(3, len(batch[0]))
+        self.assertEqual(1, self.client.count('guest_list'))
 
     def test_never_more_than_one_request_per_instance_plus_one(self):
         (inst,) = self.add(1)
         self.sync()
         # One instance: asked by itself, no bulk read.
-        self.assertEqual(['guest_list', 'guest_get_power_state'],
-                         self.client.api_names())
+        self.assertEqual(1, self.client.count('guest_list'))
+        self.assertEqual(1, self.client.count('guest_get_power_state'))
+        self.assertEqual(2, self.client.count())
         self.client.calls = []
         self.zvm.power[inst.name.upper()] = 'off'
         self.assertEqual({inst.name: power_state.SHUTDOWN}, self.sync())
@@ -193,7 +195,8 @@ class SyncTestCase(PowerStateTestBase):
         self.instances = []
         self.client.calls = []
         self.sync()
-        self.assertEqual(['guest_list'], self.client.api_names())
+        self.assertEqual(1, self.client.count('guest_list'))
+        self.assertEqual(1, self.client.count())
 
     def test_guest_stopped_by_driver_after_the_bulk_read(self):
         a, b, _c = self.add(3)
@@ -239,8 +242,10 @@ class SyncTestCase(PowerStateTestBase):
         (inst,) = self.add(1, power=None, record=power_state.NOSTATE)
         states = self.sync()
         self.assertEqual('not found', states[inst.name])
-        self.assertEqual(['guest_list', 'guest_inspect_stats'],
-                         self.client.api_names())
+        # The list and one bulk read: the gone guest is not asked.
+        self.assertEqual(0, self.client.count('guest_get_power_state'))
+        self.assertEqual(1, self.client.count('guest_inspect_stats'))
+        self.assertEqual(2, self.client.count())
 
     def test_failed_bulk_read_asks_each_guest(self):
         self.add(2)
@@ -255,14 +260,16 @@ class SyncTestCase(PowerStateTestBase):
         (inst,) = self.add(1)
         self.assertEqual(power_state.RUNNING,
                          self.driver.get_info(inst).state)
-        self.assertEqual(['guest_get_power_state'], self.client.api_names())
+        self.assertTrue(self.client.made('guest_get_power_state',
+                                         inst.name.upper()))
+        self.assertEqual(1, self.client.count())
 
     def test_get_info_without_cache_asks_the_guest(self):
         (inst,) = self.add(1)
         self.driver.get_num_instances()
         self.driver.get_info(inst, use_cache=False)
-        self.assertEqual(['guest_list', 'guest_get_power_state'],
-                         self.client.api_names())
+        self.assertEqual(1, self.client.count('guest_get_power_state'))
+        self.assertEqual(2, self.client.count())
 
     def test_view_expires(self):
         (inst,) = self.add(1)
@@ -271,8 +278,8 @@ class SyncTestCase(PowerStateTestBase):
         self.driver.get_num_instances()
         clock.now += powerstate.VIEW_SECONDS + 1
         self.driver.get_info(inst)
-        self.assertEqual(['guest_list', 'guest_get_power_state'],
-                         self.client.api_names())
+        self.assertEqual(1, self.client.count('guest_get_power_state'))
+        self.assertEqual(2, self.client.count())
 
     def test_paused_instance_outside_a_sync(self):
         (inst,) = self.add(1, record=power_state.RUNNING)
