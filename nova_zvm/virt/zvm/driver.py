@@ -47,7 +47,7 @@ from nova_zvm.virt.zvm import rescue
 from nova_zvm.virt.zvm import snapshot
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import ops as volume_ops
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -71,7 +71,7 @@ class ZVMDriver(driver.ComputeDriver):
         # A tag reaches the guest only in its config drive, read at first
         # boot: a NIC attached later could not be told by its tag.
         "supports_tagged_attach_interface": False,
-        # Volumes (volume.py): FCP attach/detach, boot from volume, live
+        # Volumes (volume/): FCP attach/detach, boot from volume, live
         # migration with volumes. A device tag reaches the guest in its
         # config drive, which z/VM guests read at first boot only.
         "supports_tagged_attach_volume": False,
@@ -139,7 +139,7 @@ class ZVMDriver(driver.ComputeDriver):
         self._snapshot = snapshot.SnapshotOps(self._client, self._image,
                                               self._leftovers)
         self._network = network.NetworkOps(self._client)
-        self._volume = volume.VolumeOps(self._client)
+        self._volume = volume_ops.VolumeOps(self._client)
         self._guest = guest.GuestOps(self._client, self._image,
                                      self._network, virtapi,
                                      volume_ops=self._volume,
@@ -162,7 +162,7 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def init_host(self, host):
         self._hostname = host
-        # FCP releases to retry are kept in this host's ledger (fcp.py).
+        # FCP releases to retry are kept in this host's ledger (volume/fcp.py).
         self._volume.reservations.host = host
         self._host.problem.host = host
         try:
@@ -190,7 +190,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):
-        # Periodic: FCP releases that failed are tried again (fcp.py).
+        # Periodic: FCP releases that failed are tried again (volume/fcp.py).
         self._volume.reservations.retry_pending()
         # Nova's periodic resource update owns the source guests a confirm
         # could not delete (no connector call while there are none).
@@ -324,7 +324,7 @@ class ZVMDriver(driver.ComputeDriver):
                       "released; release them by hand: %s", err,
                       instance=instance)
         # Whatever the connector still holds for the guest, mapped or not
-        # (fcp.py); a failure is retried by the periodic resource update.
+        # (volume/fcp.py); a failure is retried by the periodic update.
         self._volume.reservations.release_guest(names.userid(instance),
                                                 gone=True)
 
@@ -420,7 +420,7 @@ class ZVMDriver(driver.ComputeDriver):
     def delete_instance_files(self, instance):
         return self._migration.delete_instance_files(instance)
 
-    # -- volumes (volume.py) -------------------------------------------------
+    # -- volumes (volume/) ---------------------------------------------------
 
     @zvm_exc.translate
     def get_volume_connector(self, instance):
