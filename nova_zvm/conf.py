@@ -358,7 +358,7 @@ start-up.
 """),
 ]
 
-# Volumes and live migration (volume.py, live_migration.py).
+# Volumes and live migration (volume/, live_migration.py).
 ALL_NEW_OPTS = ALL_NEW_OPTS + volume_opts + live_migration_opts + file_opts
 
 

@@ -33,7 +33,7 @@ from nova_zvm.virt.zvm import migration
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import snapshot
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import ops as volume_ops
 
 
 class Parts(object):
@@ -62,7 +62,7 @@ class Parts(object):
         self.snapshot = snapshot.SnapshotOps(self.client, self.image,
                                              self.leftovers)
         self.network = network.NetworkOps(self.client)
-        self.volume = volume.VolumeOps(self.client)
+        self.volume = volume_ops.VolumeOps(self.client)
         self.guest = guest.GuestOps(self.client, self.image,
                                     self.network, virtapi,
                                     volume_ops=self.volume,

@@ -31,7 +31,7 @@ CAPABILITIES = {
     # A tag reaches the guest only in its config drive, read at first
     # boot: a NIC attached later could not be told by its tag.
     "supports_tagged_attach_interface": False,
-    # Volumes (volume.py): FCP attach/detach, boot from volume, live
+    # Volumes (volume/): FCP attach/detach, boot from volume, live
     # migration with volumes. A device tag reaches the guest in its
     # config drive, which z/VM guests read at first boot only.
     "supports_tagged_attach_volume": False,

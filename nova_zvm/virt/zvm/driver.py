@@ -75,7 +75,7 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def init_host(self, host):
         self._hostname = host
-        # FCP releases to retry are kept in this host's ledger (fcp.py).
+        # FCP releases to retry are kept in this host's ledger (volume/fcp.py).
         self._volume.reservations.host = host
         self._host.problem.host = host
         self._host.first_contact()
@@ -90,7 +90,7 @@ class ZVMDriver(driver.ComputeDriver):
 
     @zvm_exc.translate
     def get_available_resource(self, nodename):
-        # Periodic: FCP releases that failed are tried again (fcp.py).
+        # Periodic: FCP releases that failed are tried again (volume/fcp.py).
         self._volume.reservations.retry_pending()
         # Nova's periodic resource update owns the source guests a confirm
         # could not delete (no connector call while there are none).
@@ -194,7 +194,7 @@ class ZVMDriver(driver.ComputeDriver):
                       "released; release them by hand: %s", err,
                       instance=instance)
         # Whatever the connector still holds for the guest, mapped or not
-        # (fcp.py); a failure is retried by the periodic resource update.
+        # (volume/fcp.py); a failure is retried by the periodic update.
         self._volume.reservations.release_guest(names.userid(instance),
                                                 gone=True)
 
@@ -290,7 +290,7 @@ class ZVMDriver(driver.ComputeDriver):
     def delete_instance_files(self, instance):
         return self._migration.delete_instance_files(instance)
 
-    # -- volumes (volume.py) -------------------------------------------------
+    # -- volumes (volume/) ---------------------------------------------------
 
     @zvm_exc.translate
     def get_volume_connector(self, instance):

@@ -43,7 +43,8 @@ from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import unanswered
 from nova_zvm.virt.zvm import undo as zvm_undo
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import mappings
+from nova_zvm.virt.zvm.volume import spawn as spawn_volumes
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -125,7 +126,7 @@ class GuestOps(object):
         self._image = image_ops
         self._network = network_ops
         self._virtapi = virtapi
-        # FCP volumes (volume.VolumeOps): attached at spawn, boot volume.
+        # FCP volumes (volume/ops.VolumeOps): attached at spawn, boot volume.
         self._volume = volume_ops
         # Instances whose spawn has not (yet) created their guest: a guest
         # with their name is someone else's (e.g. a name clash that made
@@ -313,7 +314,7 @@ class GuestOps(object):
         steps = zvm_undo.UndoStack(
             'spawn', instance,
             _('z/VM guest %s of this compute host') % userid)
-        # -- volumes hook (volume.py) ----------------------------------------
+        # -- volumes hook (volume/spawn.py) ----------------------------------
         # Every connection is checked before any call. A guest booted from a
         # volume has no image to deploy and no root minidisk; the connector's
         # volume records and FCP reservations are undone if the spawn fails.
@@ -340,11 +341,11 @@ class GuestOps(object):
                  instance=instance)
 
     def _spawn_volumes(self, instance, userid, os_distro, block_device_info):
-        if self._volume is None or not volume.volume_mappings(
+        if self._volume is None or not mappings.volume_mappings(
                 block_device_info):
-            return volume.NoVolumes()
-        return volume.SpawnVolumes(self._volume, instance, userid, os_distro,
-                                   block_device_info)
+            return spawn_volumes.NoVolumes()
+        return spawn_volumes.SpawnVolumes(self._volume, instance, userid,
+                                          os_distro, block_device_info)
 
     def _spawn(self, context, instance, image_meta, injected_files,
                admin_password, network_info, block_device_info, power_on,

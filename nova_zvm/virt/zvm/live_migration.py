@@ -34,7 +34,7 @@ Calls per host, in Nova's order (S source, D destination):
    ``get_fcp_usage`` of each of its FCP devices: the device must exist on
    the destination and be free there (a relocated guest keeps its device
    numbers).
-4. D Nova's ``get_volume_connector`` (volume.py) reserves those very FCP
+4. D Nova's ``get_volume_connector`` (volume/ops.py) reserves those very FCP
    devices for the guest on the destination's connector, and
    ``pre_live_migration`` counts the volume connections there (database
    only: the guest is not there yet). Nothing else is needed: NICs and

@@ -96,7 +96,7 @@ UNSUPPORTED = {
                               "feature",
     'volume_snapshot_delete': "assisted volume snapshots are a libvirt "
                               "feature",
-    # Volumes (volume.py) and live migration (live_migration.py): what
+    # Volumes (volume/) and live migration (live_migration.py): what
     # z/VM and its connector cannot do.
     'swap_volume': "swapping volumes needs a block copy by the hypervisor "
                    "while the guest runs (libvirt's blockRebase); z/VM has "

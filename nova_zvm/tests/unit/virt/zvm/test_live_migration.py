@@ -26,14 +26,15 @@ from oslo_versionedobjects import exception as ovo_exc
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
-from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import unsupported
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import connection
+from nova_zvm.virt.zvm.volume import ops as volume_ops
 
-TMPL = test_volume.TMPL
+TMPL = vol_fakes.TMPL
 
 
 JOINED = (('ZVMHOST1', 'Joined'), ('ZVMHOST2', 'Joined'))
@@ -86,9 +87,9 @@ class LiveMigrationTestBase(test.NoDBTestCase):
             host_get_info=host_info(self.system, self.zcc),
             host_get_ssi_info=ssi_lines(),
             guest_get_power_state='on',
-            get_volume_connector=test_volume.connector_answer(),
+            get_volume_connector=vol_fakes.connector_answer(),
             get_fcp_usage=['', 0, 0, ''])
-        self.volume = volume.VolumeOps(self.client)
+        self.volume = volume_ops.VolumeOps(self.client)
         self.ops = live_migration.LiveMigrationOps(
             self.client, host.HostOps(self.client), self.volume)
         self.ctxt = context.get_admin_context()
@@ -239,8 +240,8 @@ class SourceCheckTestCase(LiveMigrationTestBase):
         self.assertEqual([], facts['fcp'])
 
     def test_carries_the_fcp_devices_of_the_volumes(self):
-        bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.stashed_info(fcps=['1b00', '1a00']))]}
+        bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.stashed_info(fcps=['1b00', '1a00']))]}
         data = self._check(bdi=bdi)
         self.assertEqual(['1a00', '1b00'], self.facts(data)['fcp'])
         self.assertNotIn('get_volume_connector', self.client.api_names())
@@ -357,8 +358,8 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         self.assertEqual([], self.client.calls)
 
     def test_pre_live_migration_counts_the_connections_here(self):
-        info = test_volume.fc_info()
-        bdi = {'block_device_mapping': [test_volume.bdm(info)]}
+        info = vol_fakes.fc_info()
+        bdi = {'block_device_mapping': [vol_fakes.bdm(info)]}
         self.ops.pre_live_migration(self.ctxt, self.instance, bdi, [], None,
                                     dest_data(fcp=['1a00', '1b00']))
         # (the devices' connection counts are read before the attach)
@@ -368,11 +369,11 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         request = self.client.calls[3][1][0]
         self.assertIs(True, request['is_root_volume'])
         self.assertEqual(['1a00', '1b00'], request['zvm_fcp'])
-        self.assertEqual(['1a00', '1b00'], volume.stashed(info)['fcp'])
+        self.assertEqual(['1a00', '1b00'], connection.stashed(info)['fcp'])
 
     def test_pre_live_migration_with_other_devices_refused(self):
-        bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.fc_info())]}
+        bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.fc_info())]}
         err = self.assertRaises(exception.MigrationError,
                                 self.ops.pre_live_migration, self.ctxt,
                                 self.instance, bdi, [], None,
@@ -553,8 +554,8 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.assertEqual([], self.client.calls)
 
     def test_source_forgets_volumes(self):
-        bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.stashed_info())]}
+        bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.stashed_info())]}
         self.ops.post_live_migration(self.ctxt, self.instance, bdi,
                                      self.data)
         self.assertEqual(['volume_detach', 'get_volume_connector'],
@@ -567,8 +568,8 @@ class RelocationTestCase(LiveMigrationTestBase):
     def test_source_volume_cleanup_failures_do_not_stop_nova(self):
         self.client.answers['volume_detach'] = fakes.connector_error(
             'volume_detach', 500, 1, modid=30)
-        bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.stashed_info())]}
+        bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.stashed_info())]}
         self.ops.post_live_migration(self.ctxt, self.instance, bdi,
                                      self.data)
         self.assertEqual('get_volume_connector', self.client.api_names()[-1])
@@ -599,16 +600,16 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
         self.src_client = fakes.FakeClient(
             host_get_info=host_info('ZVMHOST1', 'ZCCUSER1'),
             host_get_ssi_info=ssi_lines(), guest_get_power_state='on',
-            get_volume_connector=test_volume.connector_answer())
+            get_volume_connector=vol_fakes.connector_answer())
         self.dst_client = fakes.FakeClient(
             host_get_info=host_info('ZVMHOST2', 'ZCCUSER2'),
             host_get_ssi_info=ssi_lines(),
             get_fcp_usage=['', 0, 0, ''],
             get_volume_connector=fakes.Seq([
-                test_volume.connector_answer(('1A03', '1B03')),
-                test_volume.connector_answer(('1A03', '1B03')),
-                test_volume.connector_answer(),
-                test_volume.connector_answer()]))
+                vol_fakes.connector_answer(('1A03', '1B03')),
+                vol_fakes.connector_answer(('1A03', '1B03')),
+                vol_fakes.connector_answer(),
+                vol_fakes.connector_answer()]))
         self.src = driver.ZVMDriver(fake_virt.FakeVirtAPI(),
                                     client=self.src_client)
         self.src.init_host('cmp1')
@@ -622,8 +623,8 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
         self.instance = fake_instance.fake_instance_obj(
             self.ctxt, id=1, host='cmp1', task_state=task_states.MIGRATING)
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
-        self.src_bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.stashed_info())]}
+        self.src_bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.stashed_info())]}
 
     def test_whole_flow_with_a_volume(self):
         data = self.dst.check_can_live_migrate_destination(
@@ -637,8 +638,8 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
         # Cinder, then the driver.
         connector = self.dst.get_volume_connector(self.instance)
         self.assertEqual(['1a00', '1b00'], connector['zvm_fcp'])
-        dst_bdi = {'block_device_mapping': [test_volume.bdm(
-            test_volume.fc_info())]}
+        dst_bdi = {'block_device_mapping': [vol_fakes.bdm(
+            vol_fakes.fc_info())]}
         data = round_trip(self.dst.pre_live_migration(
             self.ctxt, self.instance, dst_bdi, [], None, data))
         post = mock.Mock()
@@ -669,7 +670,7 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
     def test_rollback_detach_on_the_destination_keeps_the_guest(self):
         # Nova's remove_volume_connection on the destination: the guest
         # still runs on the source (instance.host).
-        self.dst.detach_volume(self.ctxt, test_volume.stashed_info(),
+        self.dst.detach_volume(self.ctxt, vol_fakes.stashed_info(),
                                self.instance, '/dev/vdb')
         detach = [c for c in self.dst_client.calls
                   if c[0] == 'volume_detach']

@@ -14,12 +14,12 @@
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_live_migration as base
-from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import undo as zvm_undo
 
-VOL1 = test_volume.VOL
-VOL2 = test_volume.VOL2
+VOL1 = vol_fakes.VOL
+VOL2 = vol_fakes.VOL2
 
 
 class PreLiveMigrationUndoTestCase(base.LiveMigrationTestBase):
@@ -27,9 +27,9 @@ class PreLiveMigrationUndoTestCase(base.LiveMigrationTestBase):
     def setUp(self):
         super(PreLiveMigrationUndoTestCase, self).setUp()
         self.bdi = {'block_device_mapping': [
-            test_volume.bdm(test_volume.fc_info(VOL1), '/dev/vdb'),
-            test_volume.bdm(test_volume.fc_info(VOL2, target_lun=5),
-                            '/dev/vdc')]}
+            vol_fakes.bdm(vol_fakes.fc_info(VOL1), '/dev/vdb'),
+            vol_fakes.bdm(vol_fakes.fc_info(VOL2, target_lun=5),
+                          '/dev/vdc')]}
         # The second volume's records cannot be made.
         self.client.answers['volume_attach'] = fakes.Seq([
             None, fakes.connector_error('volume_attach', 300, 7, modid=30)])
@@ -66,12 +66,12 @@ class PreLiveMigrationUndoTestCase(base.LiveMigrationTestBase):
     def test_release_failing_is_retried_later(self):
         self.client.answers['get_volume_connector'] = fakes.Seq([
             # reserve; the failed attach's own release; the undo's.
-            test_volume.connector_answer(),
-            test_volume.connector_answer(),
+            vol_fakes.connector_answer(),
+            vol_fakes.connector_answer(),
             fakes.connector_error('get_volume_connector', 300, 11,
                                   modid=30)])
         # A failed release is not left to chance: the periodic resource
-        # update tries it again (fcp.py), so the rollback is complete.
+        # update tries it again (volume/fcp.py), so the rollback is complete.
         self.assertRaises(zvm_exc.ConnectorError, self.prepare)
         self.assertEqual({'OS000001': False},
                          self.volume.reservations.pending())

@@ -10,47 +10,29 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The guests' FCP reservations and connections (fcp.py)."""
+"""The guests' FCP reservations and connections (volume/fcp.py)."""
 
 from unittest import mock
 
+from nova import context
 from nova import test
+from nova.tests.unit import fake_instance
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import fcp
 from nova_zvm.virt.zvm import undo as zvm_undo
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import connection
+from nova_zvm.virt.zvm.volume import fcp
+from nova_zvm.virt.zvm.volume import ops as volume_ops
 
-USERID = 'OS000001'
-TMPL = test_volume.TMPL
-TMPL2 = '0b6a1e9c-2f0d-5c55-9b3c-6a1b2c3d4e60'
-
-
-def templates(*ids):
-    return {'fcp_templates': [{'id': i, 'name': 'n', 'host_default': False}
-                              for i in ids]}
-
-
-class FCPDatabase(object):
-    """The connector's FCP table as get_fcp_usage/set_fcp_usage see it."""
-
-    def __init__(self, **rows):
-        # fcp -> [assigner, reserved, connections, template]
-        self.rows = {k: list(v) for k, v in rows.items()}
-
-    def get_fcp_usage(self, fcp_id):
-        return list(self.rows[fcp_id])
-
-    def set_fcp_usage(self, fcp_id, userid, reserved, connections, tmpl):
-        self.rows[fcp_id] = [userid, reserved, connections, tmpl]
-
-    def answers(self):
-        return {'get_fcp_usage': self.get_fcp_usage,
-                'set_fcp_usage': self.set_fcp_usage}
+USERID = vol_fakes.USERID
+TMPL = vol_fakes.TMPL
+TMPL2 = vol_fakes.TMPL2
+templates = vol_fakes.templates
+FCPDatabase = vol_fakes.FCPDatabase
 
 
 class ReleaseTestCase(test.NoDBTestCase):
@@ -62,18 +44,15 @@ class ReleaseTestCase(test.NoDBTestCase):
             '1c00': ['OTHER', 1, 1, TMPL2]})
         self.client = fakes.FakeClient(
             get_fcp_templates=templates(TMPL),
-            get_volume_connector=test_volume.connector_answer(
+            get_volume_connector=vol_fakes.connector_answer(
                 ('1a00', '1b00')), **self.db.answers())
         self.res = fcp.FCPReservations(self.client)
 
     def test_deleted_guest_leaves_nothing_whatever_the_mappings(self):
         self.assertTrue(self.res.release_guest(USERID, gone=True))
-        self.assertEqual(((), {'assigner_id': USERID}),
-                         self.client.calls[0][1:])
-        self.assertEqual(
-            ('get_volume_connector', (USERID,),
-             {'reserve': False, 'fcp_template_id': TMPL}),
-            self.client.calls[1])
+        self.assertTrue(self.client.made('get_fcp_templates',
+                                         assigner_id=USERID))
+        self.assertTrue(vol_fakes.released(self.client))
         # The stale connections of the deleted guest are cleared; another
         # guest's device is not touched.
         self.assertEqual([USERID, 0, 0, ''], self.db.rows['1a00'])
@@ -92,7 +71,8 @@ class ReleaseTestCase(test.NoDBTestCase):
     def test_nothing_held_is_one_call(self):
         self.client.answers['get_fcp_templates'] = templates()
         self.assertTrue(self.res.release_guest(USERID, gone=True))
-        self.assertEqual(['get_fcp_templates'], self.client.api_names())
+        self.assertEqual(1, self.client.count())
+        self.assertEqual(1, self.client.count('get_fcp_templates'))
 
     def test_failed_release_is_retried_until_it_succeeds(self):
         self.client.answers['get_volume_connector'] = fakes.unreachable(
@@ -103,7 +83,7 @@ class ReleaseTestCase(test.NoDBTestCase):
         self.assertEqual({USERID: True}, self.res.pending())
         self.assertEqual([USERID, 1, 2, TMPL], self.db.rows['1a00'])
         self.client.answers['get_volume_connector'] = (
-            test_volume.connector_answer(('1a00', '1b00')))
+            vol_fakes.connector_answer(('1a00', '1b00')))
         self.res.retry_pending()
         self.assertEqual({}, self.res.pending())
         self.assertEqual([USERID, 0, 0, ''], self.db.rows['1a00'])
@@ -144,19 +124,19 @@ class LostAttachAnswerTestCase(test.NoDBTestCase):
             raise fakes.unreachable('volume_attach')
 
         self.client = fakes.FakeClient(
-            get_volume_connector=test_volume.connector_answer(),
+            get_volume_connector=vol_fakes.connector_answer(),
             volume_attach=attach_then_lose_the_answer, **self.db.answers())
-        self.ops = volume.VolumeOps(self.client)
-        self.instance = test_volume.fake_instance.fake_instance_obj(
-            test_volume.context.get_admin_context(), id=1)
+        self.ops = volume_ops.VolumeOps(self.client)
+        self.instance = fake_instance.fake_instance_obj(
+            context.get_admin_context(), id=1)
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
 
     def test_attach_that_ran_is_an_attach(self):
-        info = test_volume.fc_info()
+        info = vol_fakes.fc_info()
         self.ops.attach_volume(self.instance, info, '/dev/vdb')
         # Nova records it, so detach and delete find it; not attached
         # twice, not released.
-        self.assertEqual(['1a00', '1b00'], volume.stashed(info)['fcp'])
+        self.assertEqual(['1a00', '1b00'], connection.stashed(info)['fcp'])
         self.assertEqual(1, self.client.count('volume_attach'))
         self.assertEqual([1, 1], [self.db.rows[d][2]
                                   for d in ('1a00', '1b00')])
@@ -167,13 +147,12 @@ class LostAttachAnswerTestCase(test.NoDBTestCase):
     def test_attach_that_did_not_run_fails_and_releases(self):
         self.client.answers['volume_attach'] = fakes.unreachable(
             'volume_attach')
-        info = test_volume.fc_info()
+        info = vol_fakes.fc_info()
         self.assertRaises(zvm_exc.ConnectorUnreachable,
                           self.ops.attach_volume, self.instance, info,
                           '/dev/vdb')
-        self.assertEqual({}, volume.stashed(info))
-        self.assertEqual({'reserve': False, 'fcp_template_id': TMPL},
-                         self.client.calls[-1][2])
+        self.assertEqual({}, connection.stashed(info))
+        self.assertTrue(vol_fakes.released(self.client))
 
     def test_second_volume_is_judged_on_the_count_it_adds(self):
         for dev in ('1a00', '1b00'):
@@ -182,18 +161,18 @@ class LostAttachAnswerTestCase(test.NoDBTestCase):
             'volume_attach')
         self.assertRaises(zvm_exc.ConnectorUnreachable,
                           self.ops.attach_volume, self.instance,
-                          test_volume.fc_info(), '/dev/vdc')
+                          vol_fakes.fc_info(), '/dev/vdc')
 
     def test_connector_gone_after_the_lost_answer(self):
         self.client.answers['get_fcp_usage'] = fakes.Seq([
             self.db.get_fcp_usage, self.db.get_fcp_usage,
             fakes.unreachable('get_fcp_usage')])
         self.client.answers['get_volume_connector'] = fakes.Seq([
-            test_volume.connector_answer(),
+            vol_fakes.connector_answer(),
             fakes.unreachable('get_volume_connector')])
         err = self.assertRaises(zvm_undo.RollbackIncomplete,
                                 self.ops.attach_volume,
-                                self.instance, test_volume.fc_info(),
+                                self.instance, vol_fakes.fc_info(),
                                 '/dev/vdb')
         # Undecidable: failed, and the release is tried again later.
         self.assertIn('volume_attach', str(err))

@@ -283,3 +283,13 @@ class FCPReservations(object):
     def _counted_down(before, after):
         return bool(before) and all(after.get(f, 0) < n
                                     for f, n in before.items())
+
+
+def fcp_set(fcps):
+    """FCP device numbers, lower case and sorted, to compare sets."""
+    return sorted(f.lower() for f in fcps or [])
+
+
+def not_found(err):
+    """Whether a connector error says it has no record of the LUN/guest."""
+    return getattr(err, 'overallRC', None) == 404

@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Failed FCP releases survive a nova-compute restart (fcp.py, ledger.py)."""
+"""Failed FCP releases survive a nova-compute restart (volume/fcp.py,
+ledger.py)."""
 
 import os
 
@@ -19,14 +20,12 @@ from nova import test
 from nova.virt import fake as fake_virt
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_fcp
-from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import driver
-from nova_zvm.virt.zvm import fcp
-from nova_zvm.virt.zvm import ledger
+from nova_zvm.virt.zvm.volume import fcp
 
-USERID = test_fcp.USERID
-TMPL = test_fcp.TMPL
+USERID = vol_fakes.USERID
+TMPL = vol_fakes.TMPL
 HOST = 'cmp1'
 
 
@@ -38,13 +37,13 @@ class FCPReleaseLedgerTestCase(test.NoDBTestCase):
         self.flags(image_tmp_path=self.tmp, group='zvm')
         self.flags(cloud_connector_url='http://zcc.example.com', group='zvm')
         self.flags(instance_name_template='OS%06x')
-        self.db = test_fcp.FCPDatabase(**{'1a00': [USERID, 1, 1, TMPL],
-                                          '1b00': [USERID, 1, 1, TMPL]})
+        self.db = vol_fakes.FCPDatabase(**{
+            '1a00': [USERID, 1, 1, TMPL], '1b00': [USERID, 1, 1, TMPL]})
 
     def client(self, down=False):
         answers = dict(self.db.answers(),
-                       get_fcp_templates=test_fcp.templates(TMPL),
-                       get_volume_connector=test_volume.connector_answer(),
+                       get_fcp_templates=vol_fakes.templates(TMPL),
+                       get_volume_connector=vol_fakes.connector_answer(),
                        host_get_info=dict(fakes.HOST_INFO))
         if down:
             answers['get_fcp_templates'] = fakes.unreachable(
@@ -98,26 +97,3 @@ class FCPReleaseLedgerTestCase(test.NoDBTestCase):
         self.flags(image_tmp_path=path, group='zvm')
         res = self.fail_a_release()
         self.assertEqual({USERID: True}, res.pending())
-
-
-class HostLedgerTestCase(test.NoDBTestCase):
-
-    def setUp(self):
-        super(HostLedgerTestCase, self).setUp()
-        self.tmp = self.useFixture(fixtures.TempDir()).path
-        self.flags(image_tmp_path=self.tmp, group='zvm')
-        self.ledger = ledger.HostLedger('test-%s.json', 'tests')
-
-    def test_put_forget_and_removal_once_empty(self):
-        self.ledger.put(HOST, 'a', 1)
-        self.ledger.put(HOST, 'b', 2)
-        self.assertEqual({'a': 1, 'b': 2}, self.ledger.entries(HOST))
-        self.ledger.forget(HOST, 'a')
-        self.assertEqual({'b': 2}, self.ledger.entries(HOST))
-        self.ledger.forget(HOST, 'b')
-        self.assertEqual([], os.listdir(self.tmp))
-
-    def test_unreadable_ledger_is_empty(self):
-        with open(self.ledger.path(HOST), 'w') as f:
-            f.write('not json')
-        self.assertEqual({}, self.ledger.entries(HOST))

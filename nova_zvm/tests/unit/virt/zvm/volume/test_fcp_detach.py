@@ -10,18 +10,19 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A volume_detach whose answer is lost is decided on z/VM (fcp.py)."""
+"""A volume_detach whose answer is lost is decided on z/VM (volume/fcp.py)."""
 
+from nova import context
 from nova import test
+from nova.tests.unit import fake_instance
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_fcp
-from nova_zvm.tests.unit.virt.zvm import test_volume
+from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import volume
+from nova_zvm.virt.zvm.volume import ops as volume_ops
 
-USERID = test_fcp.USERID
-TMPL = test_fcp.TMPL
+USERID = vol_fakes.USERID
+TMPL = vol_fakes.TMPL
 DEVS = ('1a00', '1b00')
 
 
@@ -31,15 +32,15 @@ class LostDetachAnswerTestCase(test.NoDBTestCase):
         super(LostDetachAnswerTestCase, self).setUp()
         self.flags(instance_name_template='OS%06x')
         # Two volumes on the guest's devices: two connections each.
-        self.db = test_fcp.FCPDatabase(**{'1a00': [USERID, 1, 2, TMPL],
-                                          '1b00': [USERID, 1, 2, TMPL]})
+        self.db = vol_fakes.FCPDatabase(**{
+            '1a00': [USERID, 1, 2, TMPL], '1b00': [USERID, 1, 2, TMPL]})
         self.client = fakes.FakeClient(
-            get_volume_connector=test_volume.connector_answer(),
+            get_volume_connector=vol_fakes.connector_answer(),
             volume_detach=self.detach_then_lose_the_answer,
             **self.db.answers())
-        self.ops = volume.VolumeOps(self.client)
-        self.instance = test_volume.fake_instance.fake_instance_obj(
-            test_volume.context.get_admin_context(), id=1)
+        self.ops = volume_ops.VolumeOps(self.client)
+        self.instance = fake_instance.fake_instance_obj(
+            context.get_admin_context(), id=1)
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
 
     def detach_then_lose_the_answer(self, request):
@@ -55,7 +56,7 @@ class LostDetachAnswerTestCase(test.NoDBTestCase):
         return [self.db.rows[d][2] for d in DEVS]
 
     def detach(self):
-        self.ops.detach_volume(self.instance, test_volume.stashed_info(),
+        self.ops.detach_volume(self.instance, vol_fakes.stashed_info(),
                                '/dev/vdb')
 
     def test_detach_that_ran_is_a_detach(self):
