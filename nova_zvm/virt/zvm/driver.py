@@ -39,7 +39,7 @@ from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import interface
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
-from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm.migration import ops as migration_ops
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
@@ -148,8 +148,8 @@ class ZVMDriver(driver.ComputeDriver):
                                                  self._network, virtapi)
         self._live_migration = live_migration.LiveMigrationOps(
             self._client, self._host, self._volume)
-        self._migration = migration.MigrationOps(self._client, self._guest,
-                                                 self._image)
+        self._migration = migration_ops.MigrationOps(
+            self._client, self._guest, self._image)
         self._evacuate = evacuate.EvacuateOps(self._client, self._network)
         # The compute service's host name, from init_host: several services
         # can share one process (and CONF.host) in Nova's test harness.

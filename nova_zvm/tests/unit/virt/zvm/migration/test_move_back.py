@@ -20,8 +20,8 @@ from nova import exception
 from nova import objects
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_migration
-from nova_zvm.virt.zvm import move_back
+from nova_zvm.tests.unit.virt.zvm.migration import base as test_migration
+from nova_zvm.virt.zvm.migration import move_back
 from nova_zvm.virt.zvm import undo as zvm_undo
 
 
