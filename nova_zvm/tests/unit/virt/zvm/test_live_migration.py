@@ -150,6 +150,8 @@ class SourceCheckTestCase(LiveMigrationTestBase):
                          self.client.args_of('guest_live_migrate'))
         self.assertTrue(self.client.made('guest_get_power_state',
                                          'OS000001'))
+        # One look at the cluster (a read per check, not per member).
+        self.assertEqual(1, self.client.count('host_get_ssi_info'))
         facts = self.facts(data)
         self.assertEqual('ZVMHOST1', facts['source'])
         self.assertEqual([], facts['fcp'])
