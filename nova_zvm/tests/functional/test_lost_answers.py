@@ -29,7 +29,7 @@ from nova import context
 from nova_zvm.simulator import images as sim_images
 from nova_zvm.tests.functional import base
 from nova_zvm.virt.zvm import imagecache
-from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm.migration import rootimage
 
 
 class ImagesMixin(object):
@@ -88,7 +88,7 @@ class LostAnswerTestCase(ImagesMixin, base.ZVMFunctionalTestCase):
     def test_orphaned_migration_image_is_removed(self):
         # A root disk image of a migration this cloud does not know (its
         # record gone), as a failed resize may leave.
-        name = migration.IMAGE_PREFIX + str(uuid.uuid4())
+        name = rootimage.IMAGE_PREFIX + str(uuid.uuid4())
         path = os.path.join(self.tmp, 'orphan.img')
         sim_images.write_image(path, disk_type='ECKD', size='10',
                                payload=b'orphan')

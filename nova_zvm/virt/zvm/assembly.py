@@ -29,7 +29,7 @@ from nova_zvm.virt.zvm import imagecache
 from nova_zvm.virt.zvm import interface
 from nova_zvm.virt.zvm import listing
 from nova_zvm.virt.zvm import live_migration
-from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm.migration import ops as migration_ops
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import snapshot
@@ -71,8 +71,8 @@ class Parts(object):
                                                 self.network, virtapi)
         self.live_migration = live_migration.LiveMigrationOps(
             self.client, self.host, self.volume)
-        self.migration = migration.MigrationOps(self.client, self.guest,
-                                                self.image)
+        self.migration = migration_ops.MigrationOps(
+            self.client, self.guest, self.image)
         self.evacuate = evacuate.EvacuateOps(self.client, self.network)
         self.listing = listing.Listing(self.power, self.guest,
                                        self.evacuate)

@@ -48,8 +48,8 @@ from nova.objects import fields
 
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import instance_facts
-from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import ssi as zvm_ssi
 
 LOG = logging.getLogger(__name__)
 # SMAPI Image_Query_DM's (rc, rs) for a user the directory does not have.
@@ -82,7 +82,7 @@ class EvacuateOps(object):
 
     def ssi_name(self):
         """The SSI cluster this z/VM system is a member of, or None."""
-        ssi = live_migration.parse_ssi(self._client.call('host_get_ssi_info'))
+        ssi = zvm_ssi.parse_ssi(self._client.call('host_get_ssi_info'))
         return ssi['name'] if ssi else None
 
     def _in_directory(self, userid):
@@ -195,13 +195,13 @@ class EvacuateOps(object):
             self._client.call('guest_register', userid,
                               'os_version=%s' % (distro or ''),
                               '1' if network_info else '0',
-                              live_migration.port_macs(network_info))
+                              zvm_ssi.port_macs(network_info))
         except zvm_exc.ConnectorError as err:
             # zvmsdk 1.6.3 records the guest, then lists its NICs: that
             # fails for a guest without NICs (guest module, rs 5) and for
             # a logged-off one (SMAPI "image not active"). It is recorded.
             no_nic = (not network_info and err.modID == zvm_exc.MODID_GUEST
-                      and err.rs == live_migration.NO_NIC_RS)
+                      and err.rs == zvm_ssi.NO_NIC_RS)
             not_active = logged_off and (err.rc, err.rs) == NOT_ACTIVE
             if not (no_nic or not_active):
                 raise

@@ -33,7 +33,7 @@ cache:
     remembered and deleted as soon as it is seen; any other one once it is
     older than ``[zvm] long_read_timeout`` (the longest a capture's export
     can take on another compute service sharing the connector).
-``nova-zvm-migration-<migration uuid>`` (:mod:`migration`)
+``nova-zvm-migration-<migration uuid>`` (:mod:`migration.rootimage`)
     a resize's or cold migration's root disk. The instance whose
     ``system_metadata`` names it owns it (it may be the only copy of its
     root disk): kept while the instance lives (its ``destroy`` and
@@ -62,7 +62,7 @@ from nova import objects
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import image
-from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm.migration import rootimage
 from nova_zvm.virt.zvm import tmpfiles
 
 LOG = logging.getLogger(__name__)
@@ -202,7 +202,7 @@ class Leftovers(object):
             name = info.get('imagename') or ''
             if name.startswith(SNAPSHOT_PREFIX):
                 leftover = self._snapshot_leftover(info, now)
-            elif name.startswith(migration.IMAGE_PREFIX):
+            elif name.startswith(rootimage.IMAGE_PREFIX):
                 leftover = self._migration_leftover(context, info, now)
             else:
                 continue
@@ -222,7 +222,7 @@ class Leftovers(object):
 
     def _migration_leftover(self, context, info, now):
         name = info['imagename']
-        mig_uuid = name[len(migration.IMAGE_PREFIX):]
+        mig_uuid = name[len(rootimage.IMAGE_PREFIX):]
         try:
             mig = objects.Migration.get_by_uuid(context, mig_uuid)
         except exception.NotFound:
@@ -238,7 +238,7 @@ class Leftovers(object):
         if inst.deleted:
             return True
         if (inst.system_metadata or {}).get(
-                migration.KEPT_IMAGE_KEY) == name:
+                rootimage.KEPT_IMAGE_KEY) == name:
             # Possibly the only copy of the root disk: the instance's.
             return False
         if mig.status not in IN_FLIGHT:

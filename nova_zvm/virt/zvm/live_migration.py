@@ -40,7 +40,7 @@ Calls per host, in Nova's order (S source, D destination):
    only: the guest is not there yet). Nothing else is needed: NICs and
    dedicated devices travel in the guest's directory entry.
 5. S ``live_migration``: ``guest_live_migrate(..., 'move')`` with
-   MAXTOTAL from :func:`relocation_limit` (always bounded),
+   MAXTOTAL from :func:`relocation.relocation_limit` (always bounded),
    ``live_migration_max_quiesce`` and ``live_migration_immediate``. Then
    Nova's ``post_method``. On failure, ``guest_get_power_state`` tells where
    the guest is: still here, Nova's ``recover_method`` (the server stays
@@ -69,160 +69,42 @@ connector records only, as the guest does not run there).
 the connector has no API to cancel (``VMRELOCATE CANCEL``) or to change a
 running relocation.
 
-Migrate data
-------------
-
-The migrate data travels from the destination to the source and back
-through the conductor, so every Nova service must deserialize it, including
-ones where this package is not installed. A new ``LiveMigrateData``
-subclass would be unknown there (``UnsupportedObjectError``), and
-``LiveMigrateData`` itself is not registered (``register_if(False)``), so
-it does not round-trip either. The driver therefore uses Nova's own
-``VMwareLiveMigrateData``, the least surprising existing class: vMotion
-inside a vCenter cluster over shared datastores is the nearest analogue of
-relocation inside an SSI cluster over shared DASD, its two fields are plain
-strings, and Nova's compute manager gives it no special treatment (unlike
-the libvirt and Hyper-V classes, whose fields drive cleanup decisions).
-Its fields carry z/VM facts:
-
-* ``cluster_name``: the destination's SSI cluster name;
-* ``datastore_regex``: NOT a regular expression here but a JSON object of
-  z/VM facts, ``{"zvm_lgr": 1, "member": <destination z/VM system id>,
-  "zcc_userid": <destination connector's userid>, "source": <source system
-  id>, "fcp": [<FCP devices of the guest's volumes>]}``.
-
-The generic ``LiveMigrateData`` fields (``is_volume_backed``, ``vifs``,
-``migration``, ``wait_for_vif_plugged``, ...) are Nova's and used as Nova
-uses them.
+The migrate data is Nova's own ``VMwareLiveMigrateData`` carrying z/VM
+facts (:mod:`live_migrate_data` says why and what); the SSI facts are read
+by :mod:`ssi`; the relocation's parameters come from :mod:`relocation`.
 """
 
 import time
 
 from oslo_log import log as logging
-from oslo_serialization import jsonutils
 
 from nova.compute import task_states
 from nova.compute import utils as compute_utils
-import nova.conf
 from nova import exception
 from nova.i18n import _
 from nova import objects
-from nova.objects import migrate_data as migrate_data_obj
 
-from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import host
+from nova_zvm.virt.zvm import live_migrate_data
 from nova_zvm.virt.zvm import names
+from nova_zvm.virt.zvm import relocation
+from nova_zvm.virt.zvm import ssi as zvm_ssi
 
 LOG = logging.getLogger(__name__)
-CONF = nova.conf.CONF
 
-FACTS_KEY = 'zvm_lgr'
 # After z/VM's relocation limit, how long an unanswered relocation may still
 # take to end, and how often z/VM is asked where the guest is meanwhile.
 RELOCATION_GRACE = 60
 RELOCATION_POLL_INTERVAL = 2
 # The instance action event that carries a failed relocation's reason.
 FAILED_MOVE_EVENT = 'compute_zvm_relocation'
-# guest_register's answer for a guest without NICs (it is registered).
-NO_NIC_RS = 5
-FACTS_VERSION = 1
-JOINED = 'joined'
 
 BLOCK_MIGRATION_REFUSED = _(
     "block migration is not supported: z/VM Live Guest Relocation moves a "
     "running guest between members of one SSI cluster, whose minidisks are "
     "on DASD all members share, so there are no disks to copy. Live "
     "migrate without --block-migration.")
-
-
-def parse_ssi(lines):
-    """``host_get_ssi_info`` lines as {'name', 'members': {id: state}}.
-
-    :returns: None when the z/VM system is not an SSI member ([] answered)
-    """
-    name = None
-    members = {}
-    member = None
-    for line in lines or []:
-        key, sep, value = str(line).partition('=')
-        if not sep:
-            continue
-        key, value = key.strip(), value.strip()
-        if key == 'ssi_name':
-            name = value.upper()
-        elif key == 'member_slot':
-            member = None
-        elif key == 'member_system_id':
-            member = value.upper() or None
-        elif key == 'member_state' and member:
-            members[member] = value
-    if not name:
-        return None
-    return {'name': name, 'members': members}
-
-
-def facts_of(migrate_data, error=exception.MigrationPreCheckError):
-    """The z/VM facts carried by the migrate data (see the module doc)."""
-    text = None
-    if (isinstance(migrate_data, migrate_data_obj.VMwareLiveMigrateData)
-            and migrate_data.obj_attr_is_set('datastore_regex')):
-        text = migrate_data.datastore_regex
-    try:
-        facts = jsonutils.loads(text) if text else None
-    except ValueError:
-        facts = None
-    if not isinstance(facts, dict) or facts.get(FACTS_KEY) != \
-            FACTS_VERSION or not facts.get('member'):
-        raise error(reason=_(
-            "the migrate data does not come from a z/VM compute host of "
-            "this driver (%s); live migration needs z/VM on both sides") %
-            type(migrate_data).__name__)
-    return facts
-
-
-def set_facts(migrate_data, facts):
-    data = dict(facts)
-    data[FACTS_KEY] = FACTS_VERSION
-    migrate_data.datastore_regex = jsonutils.dumps(data, sort_keys=True)
-
-
-def relocation_limit():
-    """Seconds z/VM may take to relocate a guest (``VMRELOCATE MAXTOTAL``).
-
-    Always bounded: z/VM's "no limit" (-1) would let a relocation outlive
-    the driver's wait (``[zvm] long_read_timeout``) and leave Nova to guess
-    where the guest runs. Without a limit of its own, or with a longer one,
-    a relocation gets ``long_read_timeout``.
-    """
-    wait = int(CONF.zvm.long_read_timeout)
-    configured = CONF.zvm.live_migration_max_total
-    if 0 < configured <= wait:
-        return configured
-    return max(wait, 1)
-
-
-def relocation_parms():
-    """``guest_live_migrate`` parms from the [zvm] options."""
-    parms = {'maxtotal': relocation_limit(),
-             'maxquiesce': CONF.zvm.live_migration_max_quiesce}
-    if CONF.zvm.live_migration_immediate:
-        # zvmsdk adds --immediate when the key is present at all.
-        parms['immediate'] = 'YES'
-    return parms
-
-
-def port_macs(network_info):
-    """{last 6 hex digits of the MAC, upper case: port id}, as zvmsdk's
-    guest_register matches a NIC's MAC (z/VM keeps the MAC's last 3 bytes
-    as its MACID).
-    """
-    result = {}
-    for vif in network_info or []:
-        mac = (vif.get('address') or '').replace(':', '').upper()
-        if len(mac) == 12 and vif.get('id'):
-            result[mac[-6:]] = vif['id']
-    return result
 
 
 class LiveMigrationOps(object):
@@ -244,7 +126,7 @@ class LiveMigrationOps(object):
         return str(system).upper(), info.get('zcc_userid')
 
     def _ssi(self):
-        return parse_ssi(self._client.call('host_get_ssi_info'))
+        return zvm_ssi.parse_ssi(self._client.call('host_get_ssi_info'))
 
     def incoming_fcp_devices(self, instance, hostname):
         """FCP devices a guest relocating to this host keeps, or None."""
@@ -271,20 +153,18 @@ class LiveMigrationOps(object):
                 "Guest Relocation moves guests between members of one SSI "
                 "cluster only") % system)
         state = ssi['members'].get(system)
-        if (state or '').lower() != JOINED:
+        if not zvm_ssi.is_joined(ssi, system):
             raise exception.MigrationPreCheckError(reason=_(
                 "z/VM system %(sys)s is not a joined member of SSI cluster "
                 "%(ssi)s (state %(state)s)") % {
                     'sys': system, 'ssi': ssi['name'], 'state': state})
-        data = migrate_data_obj.VMwareLiveMigrateData(
-            cluster_name=ssi['name'])
-        set_facts(data, {'member': system, 'zcc_userid': zcc_userid})
-        return data
+        return live_migrate_data.new(
+            ssi['name'], {'member': system, 'zcc_userid': zcc_userid})
 
     def check_can_live_migrate_source(self, context, instance,
                                       dest_check_data,
                                       block_device_info=None):
-        facts = facts_of(dest_check_data)
+        facts = live_migrate_data.facts_of(dest_check_data)
         dest = facts['member']
         userid = names.userid(instance)
         system, _zcc = self._this_system()
@@ -301,7 +181,7 @@ class LiveMigrationOps(object):
                 "inside one SSI cluster only") % {
                     'sys': system, 'here': ssi['name'] if ssi else _('none'),
                     'dest': dest, 'there': cluster})
-        if (ssi['members'].get(dest) or '').lower() != JOINED:
+        if not zvm_ssi.is_joined(ssi, dest):
             raise exception.MigrationPreCheckError(reason=_(
                 "z/VM system %(dest)s is not a joined member of SSI cluster "
                 "%(ssi)s as seen from %(sys)s (state %(state)s)") % {
@@ -322,13 +202,13 @@ class LiveMigrationOps(object):
                     'uid': userid, 'dest': dest,
                     'err': err.errmsg or err})
         facts.update(source=system, fcp=fcps)
-        set_facts(dest_check_data, facts)
+        live_migrate_data.set_facts(dest_check_data, facts)
         return dest_check_data
 
     def check_source_migrate_data_at_dest(self, context, instance,
                                           migrate_data):
         """The guest's FCP devices must exist and be free here."""
-        facts = facts_of(migrate_data)
+        facts = live_migrate_data.facts_of(migrate_data)
         userid = names.userid(instance)
         fcps = facts.get('fcp') or []
         for fcp in fcps:
@@ -365,7 +245,8 @@ class LiveMigrationOps(object):
 
     def pre_live_migration(self, context, instance, block_device_info,
                            network_info, disk_info, migrate_data):
-        facts = facts_of(migrate_data, error=exception.MigrationError)
+        facts = live_migrate_data.facts_of(migrate_data,
+                                           error=exception.MigrationError)
         # NICs and dedicated FCP devices travel in the guest's directory
         # entry; only this connector's volume records are prepared.
         self._volume.record_incoming(instance, block_device_info,
@@ -377,9 +258,10 @@ class LiveMigrationOps(object):
                        migrate_data=None):
         if block_migration:
             raise exception.MigrationError(reason=BLOCK_MIGRATION_REFUSED)
-        facts = facts_of(migrate_data, error=exception.MigrationError)
+        facts = live_migrate_data.facts_of(migrate_data,
+                                           error=exception.MigrationError)
         userid = names.userid(instance)
-        parms = relocation_parms()
+        parms = relocation.relocation_parms()
         LOG.info("Relocating %(uid)s to z/VM system %(dest)s (host "
                  "%(host)s) with %(parms)s", {
                      'uid': userid, 'dest': facts['member'], 'host': dest,
@@ -423,11 +305,12 @@ class LiveMigrationOps(object):
     def _wait_for_relocation(self, userid, started):
         """Where the guest is once z/VM has finished or cancelled.
 
-        z/VM cancels a relocation after its MAXTOTAL (:func:`relocation_limit`,
+        z/VM cancels a relocation after its MAXTOTAL (:mod:`relocation`,
         always set): until then plus a grace period, a guest still here may
         yet leave. :returns: as :meth:`_left_this_system`
         """
-        deadline = started + relocation_limit() + RELOCATION_GRACE
+        deadline = (started + relocation.relocation_limit() +
+                    RELOCATION_GRACE)
         while True:
             left = self._left_this_system(userid)
             if left or time.monotonic() >= deadline:
@@ -501,12 +384,12 @@ class LiveMigrationOps(object):
             self._client.call('guest_register', userid,
                               'os_version=%s' % (distro or ''),
                               '1' if network_info else '0',
-                              port_macs(network_info))
+                              zvm_ssi.port_macs(network_info))
         except zvm_exc.ConnectorError as err:
             # zvmsdk 1.6.3 records the guest, then fails listing its NICs
             # when it has none (guest module, rs 5): registered all the same.
             if network_info or not (err.modID == zvm_exc.MODID_GUEST and
-                                    err.rs == NO_NIC_RS):
+                                    err.rs == zvm_ssi.NO_NIC_RS):
                 raise
             LOG.debug("guest_register of %(uid)s, which has no NIC: "
                       "%(err)s", {'uid': userid, 'err': err})

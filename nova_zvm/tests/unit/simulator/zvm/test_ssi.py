@@ -27,8 +27,8 @@ from nova_zvm.tests.unit.simulator.zvm import test_fcp
 
 def parse_ssi(lines):
     """{'name', 'members': {id: state}} as the driver reads SSI_Query."""
-    from nova_zvm.virt.zvm import live_migration
-    return live_migration.parse_ssi(lines)
+    from nova_zvm.virt.zvm import ssi
+    return ssi.parse_ssi(lines)
 
 
 def error_codes(answer):

@@ -16,7 +16,7 @@ from nova import exception
 from nova import test
 from zvmsdk import smtclient
 
-from nova_zvm.tests.unit.virt.zvm import test_migration
+from nova_zvm.tests.unit.virt.zvm.migration import base as test_migration
 from nova_zvm.virt.zvm import cpus
 
 USERID = test_migration.USERID

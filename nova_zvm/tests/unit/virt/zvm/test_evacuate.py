@@ -21,7 +21,7 @@ from nova.virt import fake as fake_virt
 from oslo_utils.fixture import uuidsentinel as uuids
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_live_migration
+from nova_zvm.tests.unit.virt.zvm import test_ssi
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import evacuate
 from nova_zvm.virt.zvm import exception as zvm_exc
@@ -41,7 +41,7 @@ class FakeMember(object):
         self.logged_on = logged_on
         self.registered = {}
         self.client = fakes.FakeClient(
-            host_get_ssi_info=(test_live_migration.ssi_lines()
+            host_get_ssi_info=(test_ssi.ssi_lines()
                                if ssi else []),
             guest_get_user_direct=self._user_direct,
             guest_get_power_state_real=self._power_state,

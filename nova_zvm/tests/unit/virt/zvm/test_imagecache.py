@@ -26,7 +26,7 @@ from nova.tests.unit import fake_instance
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_image
 from nova_zvm.virt.zvm import imagecache
-from nova_zvm.virt.zvm import migration
+from nova_zvm.virt.zvm.migration import rootimage
 from nova_zvm.virt.zvm import tmpfiles
 
 IMAGE_ID = test_image.IMAGE_ID
@@ -35,7 +35,7 @@ SNAP_ID = test_image.SNAP_ID
 failure = test_image.failure
 MIG_UUID = '5b0b6f3c-2d1e-4c8a-9f7e-1a2b3c4d5e6f'
 INST_UUID = '7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f'
-MIG_IMAGE = migration.IMAGE_PREFIX + MIG_UUID
+MIG_IMAGE = rootimage.IMAGE_PREFIX + MIG_UUID
 SNAP_IMAGE = imagecache.SNAPSHOT_PREFIX + SNAP_ID
 DAY = 24 * 3600
 
@@ -86,14 +86,14 @@ class LeftoversTestCase(test.NoDBTestCase):
 
     def test_image_its_instance_owns_is_kept_whatever_its_age(self):
         # Possibly the only copy of the root disk (same-host resize).
-        self.instance.system_metadata = {migration.KEPT_IMAGE_KEY: MIG_IMAGE}
+        self.instance.system_metadata = {rootimage.KEPT_IMAGE_KEY: MIG_IMAGE}
         self.migration.status = 'finished'
         self.repo.add(MIG_IMAGE, atime=self.now - 30 * DAY)
         self.assertEqual([], self.remove())
         self.assertIn(MIG_IMAGE, self.repo.images)
 
     def test_image_of_a_deleted_instance_is_removed(self):
-        self.instance.system_metadata = {migration.KEPT_IMAGE_KEY: MIG_IMAGE}
+        self.instance.system_metadata = {rootimage.KEPT_IMAGE_KEY: MIG_IMAGE}
         self.instance.deleted = True
         self.repo.add(MIG_IMAGE, atime=self.now)
         self.assertEqual([MIG_IMAGE], self.remove())

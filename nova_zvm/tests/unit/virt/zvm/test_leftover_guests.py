@@ -20,7 +20,7 @@ from nova.compute import task_states
 from nova import exception
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_migration
+from nova_zvm.tests.unit.virt.zvm.migration import base as test_migration
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import leftover_guests
 

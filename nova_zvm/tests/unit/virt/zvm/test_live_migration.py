@@ -22,13 +22,14 @@ from nova import test
 from nova.tests.unit import fake_instance
 from nova.virt import fake as fake_virt
 from oslo_serialization import jsonutils
-from oslo_versionedobjects import exception as ovo_exc
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_network
+from nova_zvm.tests.unit.virt.zvm import test_ssi
 from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import host
+from nova_zvm.virt.zvm import live_migrate_data
 from nova_zvm.virt.zvm import live_migration
 from nova_zvm.virt.zvm import unsupported
 from nova_zvm.virt.zvm.volume import connection
@@ -37,21 +38,8 @@ from nova_zvm.virt.zvm.volume import ops as volume_ops
 TMPL = vol_fakes.TMPL
 
 
-JOINED = (('ZVMHOST1', 'Joined'), ('ZVMHOST2', 'Joined'))
-
-
-def ssi_lines(name='SSI1', members=JOINED):
-    lines = ['ssi_name = %s' % name, 'ssi_mode = Stable',
-             'ssi_pdr = %s_PDR' % name, 'cross_system_timeouts = Enabled',
-             'output.ssiInfoCount = 4', '']
-    slots = list(members) + [('', 'Available')] * (4 - len(members))
-    for slot, (member, state) in enumerate(slots, 1):
-        lines.extend(['member_slot = %d' % slot,
-                      'member_system_id = %s' % member,
-                      'member_state = %s' % state,
-                      'member_pdr_heartbeat = 11/22/2026_00:00:00',
-                      'member_received_heartbeat = 11/22/2026_00:00:00', ''])
-    return lines
+JOINED = test_ssi.JOINED
+ssi_lines = test_ssi.ssi_lines
 
 
 def host_info(system, zcc):
@@ -63,7 +51,7 @@ def dest_data(member='ZVMHOST2', zcc='ZCCUSER2', cluster='SSI1', **more):
     data = migrate_data_obj.VMwareLiveMigrateData(cluster_name=cluster)
     facts = {'member': member, 'zcc_userid': zcc}
     facts.update(more)
-    live_migration.set_facts(data, facts)
+    live_migrate_data.set_facts(data, facts)
     return data
 
 
@@ -98,79 +86,7 @@ class LiveMigrationTestBase(test.NoDBTestCase):
         self.instance.system_metadata = {'image_os_distro': 'rhel9.2'}
 
     def facts(self, data):
-        return live_migration.facts_of(data)
-
-
-class ParseTestCase(test.NoDBTestCase):
-
-    def test_ssi_members(self):
-        ssi = live_migration.parse_ssi(ssi_lines(members=(
-            ('zvmhost1', 'Joined'), ('ZVMHOST2', 'Down'))))
-        self.assertEqual({'name': 'SSI1', 'members': {
-            'ZVMHOST1': 'Joined', 'ZVMHOST2': 'Down'}}, ssi)
-
-    def test_not_an_ssi_member(self):
-        self.assertIsNone(live_migration.parse_ssi([]))
-        self.assertIsNone(live_migration.parse_ssi(None))
-        self.assertIsNone(live_migration.parse_ssi(['garbage', '']))
-
-    def test_relocation_parms(self):
-        # z/VM's "no limit" is bounded by the driver's wait.
-        self.assertEqual({'maxtotal': 3600, 'maxquiesce': 10},
-                         live_migration.relocation_parms())
-        self.flags(live_migration_max_total=600,
-                   live_migration_max_quiesce=-1,
-                   live_migration_immediate=True, group='zvm')
-        self.assertEqual({'maxtotal': 600, 'maxquiesce': -1,
-                          'immediate': 'YES'},
-                         live_migration.relocation_parms())
-
-    def test_port_macs_as_zvmsdk_matches_them(self):
-        vifs = [test_network.make_vif('p1', 'fa:16:3e:0a:0b:0c'),
-                test_network.make_vif('p2', 'FA:16:3E:00:00:ff'),
-                {'id': 'p3', 'address': None}]
-        self.assertEqual({'0A0B0C': 'p1', '0000FF': 'p2'},
-                         live_migration.port_macs(vifs))
-
-
-class MigrateDataTestCase(test.NoDBTestCase):
-
-    def test_round_trip_keeps_the_zvm_facts(self):
-        data = dest_data(source='ZVMHOST1', fcp=['1a00', '1b00'])
-        data.is_volume_backed = True
-        back = round_trip(data)
-        self.assertIsInstance(back, migrate_data_obj.VMwareLiveMigrateData)
-        self.assertEqual('SSI1', back.cluster_name)
-        self.assertTrue(back.is_volume_backed)
-        self.assertEqual({'zvm_lgr': 1, 'member': 'ZVMHOST2',
-                          'zcc_userid': 'ZCCUSER2', 'source': 'ZVMHOST1',
-                          'fcp': ['1a00', '1b00']},
-                         live_migration.facts_of(back))
-
-    def test_primitive_round_trip(self):
-        data = dest_data()
-        back = obj_base.NovaObject.obj_from_primitive(
-            data.obj_to_primitive())
-        self.assertEqual(data.datastore_regex, back.datastore_regex)
-
-    def test_why_not_a_new_class_or_the_base_class(self):
-        # The base class is not registered: no Nova service could read it.
-        primitive = migrate_data_obj.LiveMigrateData(
-            is_volume_backed=False).obj_to_primitive()
-        self.assertRaises(ovo_exc.UnsupportedObjectError,
-                          obj_base.NovaObject.obj_from_primitive, primitive)
-
-    def test_foreign_migrate_data_refused(self):
-        for data in (migrate_data_obj.LibvirtLiveMigrateData(),
-                     migrate_data_obj.VMwareLiveMigrateData(
-                         cluster_name='c', datastore_regex='ds.*'),
-                     migrate_data_obj.VMwareLiveMigrateData(
-                         cluster_name='c', datastore_regex='{"zvm_lgr": 2, '
-                                                           '"member": "X"}'),
-                     None):
-            err = self.assertRaises(exception.MigrationPreCheckError,
-                                    live_migration.facts_of, data)
-            self.assertIn('z/VM on both sides', str(err))
+        return live_migrate_data.facts_of(data)
 
 
 class DestinationCheckTestCase(LiveMigrationTestBase):
@@ -184,8 +100,9 @@ class DestinationCheckTestCase(LiveMigrationTestBase):
 
     def test_answers_this_member(self):
         data = self._check(block_migration=None)
-        self.assertEqual(['host_get_info', 'host_get_ssi_info'],
-                         self.client.api_names())
+        # Read-only: this system and its SSI cluster.
+        self.assertEqual({'host_get_info', 'host_get_ssi_info'},
+                         set(self.client.api_names()))
         self.assertIsInstance(data, migrate_data_obj.VMwareLiveMigrateData)
         self.assertEqual('SSI1', data.cluster_name)
         self.assertEqual({'zvm_lgr': 1, 'member': 'ZVMHOST2',
@@ -229,12 +146,13 @@ class SourceCheckTestCase(LiveMigrationTestBase):
 
     def test_tests_the_relocation(self):
         data = self._check()
-        self.assertEqual(['host_get_info', 'host_get_ssi_info',
-                          'guest_get_power_state', 'guest_live_migrate'],
-                         self.client.api_names())
-        self.assertEqual(('guest_live_migrate', (
-            'OS000001', 'ZCCUSER2', 'ZVMHOST2', {}, 'test'), {}),
-            self.client.calls[-1])
+        # z/VM is asked whether it would relocate; nothing is moved.
+        self.assertEqual([('OS000001', 'ZCCUSER2', 'ZVMHOST2', {}, 'test')],
+                         self.client.args_of('guest_live_migrate'))
+        self.assertTrue(self.client.made('guest_get_power_state',
+                                         'OS000001'))
+        # One look at the cluster (a read per check, not per member).
+        self.assertEqual(1, self.client.count('host_get_ssi_info'))
         facts = self.facts(data)
         self.assertEqual('ZVMHOST1', facts['source'])
         self.assertEqual([], facts['fcp'])
@@ -269,7 +187,10 @@ class SourceCheckTestCase(LiveMigrationTestBase):
         err = self.assertRaises(exception.MigrationPreCheckError,
                                 self._check, dest_data(member='ZVMHOST1'))
         self.assertIn('already runs', str(err))
-        self.assertEqual(['host_get_info'], self.client.api_names())
+        # Refused from this host's own data, before asking z/VM more.
+        for api in ('host_get_ssi_info', 'guest_get_power_state',
+                    'guest_live_migrate'):
+            self.assertNotIn(api, self.client.api_names())
 
     def test_stopped_guest(self):
         self.client.answers['guest_get_power_state'] = 'off'
@@ -310,9 +231,10 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
 
     def test_free_fcp_devices_accepted_and_remembered(self):
         self._at_dest(['1a00', '1b00'])
-        self.assertEqual([('get_fcp_usage', ('1a00',), {}),
-                          ('get_fcp_usage', ('1b00',), {})],
-                         self.client.calls)
+        self.assertTrue(self.client.made('get_fcp_usage', '1a00'))
+        self.assertTrue(self.client.made('get_fcp_usage', '1b00'))
+        # Read-only: nothing is reserved by the check.
+        self.assertEqual({'get_fcp_usage'}, set(self.client.api_names()))
         self.assertEqual(['1a00', '1b00'], self.ops.incoming_fcp_devices(
             self.instance, 'cmp2'))
 
@@ -362,11 +284,11 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         bdi = {'block_device_mapping': [vol_fakes.bdm(info)]}
         self.ops.pre_live_migration(self.ctxt, self.instance, bdi, [], None,
                                     dest_data(fcp=['1a00', '1b00']))
-        # (the devices' connection counts are read before the attach)
-        self.assertEqual(['get_volume_connector', 'get_fcp_usage',
-                          'get_fcp_usage', 'volume_attach'],
-                         self.client.api_names())
-        request = self.client.calls[3][1][0]
+        # The devices' connection counts are read; one attach records
+        # the volume's connection on this connector.
+        self.assertEqual(2, self.client.count('get_fcp_usage'))
+        self.assertEqual(1, self.client.count('volume_attach'))
+        request = self.client.args_of('volume_attach')[0][0]
         self.assertIs(True, request['is_root_volume'])
         self.assertEqual(['1a00', '1b00'], request['zvm_fcp'])
         self.assertEqual(['1a00', '1b00'], connection.stashed(info)['fcp'])
@@ -387,17 +309,17 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
                 test_network.make_vif('p2', 'fa:16:3e:00:00:02')]
         self.ops.post_live_migration_at_destination(self.ctxt, self.instance,
                                                     vifs)
-        self.assertEqual([('guest_register', (
-            'OS000001', 'os_version=rhel9.2', '1',
-            {'000001': 'p1', '000002': 'p2'}), {})], self.client.calls[-1:])
+        self.assertTrue(self.client.made(
+            'guest_register', 'OS000001', 'os_version=rhel9.2', '1',
+            {'000001': 'p1', '000002': 'p2'}))
         self.assertIsNone(self.ops.incoming_fcp_devices(self.instance,
                                                         'cmp2'))
 
     def test_register_without_network(self):
         self.ops.post_live_migration_at_destination(self.ctxt, self.instance,
                                                     [])
-        self.assertEqual(('OS000001', 'os_version=rhel9.2', '0', {}),
-                         self.client.calls[0][1])
+        self.assertEqual([('OS000001', 'os_version=rhel9.2', '0', {})],
+                         self.client.args_of('guest_register'))
 
     def test_register_of_a_guest_without_nic(self):
         # zvmsdk records the guest, then fails to list its NICs.
@@ -424,12 +346,15 @@ class DestinationPrepareTestCase(LiveMigrationTestBase):
         self.client.calls = []
         self.ops.rollback_live_migration_at_destination(
             self.ctxt, self.instance, [], {})
-        self.assertEqual([('get_volume_connector', ('OS000001',),
-                           {'reserve': False, 'fcp_template_id': TMPL})],
-                         self.client.calls)
+        # The FCP devices reserved for the guest are released.
+        self.assertTrue(self.client.made('get_volume_connector', 'OS000001',
+                                         reserve=False,
+                                         fcp_template_id=TMPL))
+        self.assertEqual(1, self.client.count())
         self.ops.rollback_live_migration_at_destination(
             self.ctxt, self.instance, [], {})
-        self.assertEqual(1, len(self.client.calls))
+        # Once: a second rollback has nothing left to release.
+        self.assertEqual(1, self.client.count())
 
 
 class RelocationTestCase(LiveMigrationTestBase):
@@ -459,10 +384,11 @@ class RelocationTestCase(LiveMigrationTestBase):
 
     def test_move_then_post(self):
         self._migrate()
-        self.assertEqual([('guest_live_migrate', (
-            'OS000001', 'ZCCUSER2', 'ZVMHOST2',
-            {'maxtotal': 3600, 'maxquiesce': 10}, 'move'), {})],
-            self.client.calls)
+        self.assertEqual([('OS000001', 'ZCCUSER2', 'ZVMHOST2',
+                           {'maxtotal': 3600, 'maxquiesce': 10}, 'move')],
+                         self.client.args_of('guest_live_migrate'))
+        # A relocation that answered needs no question where the guest is.
+        self.assertNotIn('guest_get_power_state', self.client.api_names())
         self.post.assert_called_once_with(self.ctxt, self.instance, 'cmp2',
                                           False, self.data)
         self.recover.assert_not_called()
@@ -472,22 +398,16 @@ class RelocationTestCase(LiveMigrationTestBase):
                    live_migration_immediate=True, group='zvm')
         self._migrate()
         self.assertEqual({'maxtotal': 300, 'maxquiesce': 10,
-                          'immediate': 'YES'}, self.client.calls[0][1][3])
-
-    def test_relocation_limit_is_always_bounded_by_the_wait(self):
-        self.flags(long_read_timeout=600, group='zvm')
-        for configured, sent in ((-1, 600), (0, 600), (300, 300),
-                                 (900, 600)):
-            self.flags(live_migration_max_total=configured, group='zvm')
-            self.assertEqual(sent, live_migration.relocation_parms()[
-                'maxtotal'])
+                          'immediate': 'YES'},
+                         self.client.args_of('guest_live_migrate')[0][3])
 
     def test_failed_move_guest_still_here_recovers(self):
         self.client.answers['guest_live_migrate'] = fakes.connector_error(
             'guest_live_migrate', 300, 1, errmsg='MAXQUIESCE exceeded')
         self._migrate()
-        self.assertEqual(['guest_live_migrate', 'guest_get_power_state'],
-                         self.client.api_names())
+        # z/VM is asked once where the guest is: still here.
+        self.assertEqual(1, self.client.count('guest_get_power_state'))
+        self.assertEqual(1, self.client.count('guest_live_migrate'))
         self.recover.assert_called_once_with(self.ctxt, self.instance,
                                              'cmp2', self.data)
         self.post.assert_not_called()
@@ -558,12 +478,12 @@ class RelocationTestCase(LiveMigrationTestBase):
             vol_fakes.stashed_info())]}
         self.ops.post_live_migration(self.ctxt, self.instance, bdi,
                                      self.data)
-        self.assertEqual(['volume_detach', 'get_volume_connector'],
-                         self.client.api_names())
-        self.assertIs(True,
-                      self.client.calls[0][1][0]['update_connections_only'])
-        self.assertEqual({'reserve': False, 'fcp_template_id': TMPL},
-                         self.client.calls[1][2])
+        detach = self.client.args_of('volume_detach')
+        self.assertEqual(1, len(detach))
+        self.assertIs(True, detach[0][0]['update_connections_only'])
+        self.assertEqual([{'reserve': False, 'fcp_template_id': TMPL}],
+                         [kw for api, _a, kw in self.client.calls
+                          if api == 'get_volume_connector'])
 
     def test_source_volume_cleanup_failures_do_not_stop_nova(self):
         self.client.answers['volume_detach'] = fakes.connector_error(
@@ -572,19 +492,19 @@ class RelocationTestCase(LiveMigrationTestBase):
             vol_fakes.stashed_info())]}
         self.ops.post_live_migration(self.ctxt, self.instance, bdi,
                                      self.data)
-        self.assertEqual('get_volume_connector', self.client.api_names()[-1])
+        # The FCP reservation is released all the same.
+        self.assertEqual(1, self.client.count('get_volume_connector'))
 
     def test_source_deregisters(self):
         self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
-        self.assertEqual([('guest_deregister', ('OS000001',), {})],
-                         self.client.calls)
+        self.assertTrue(self.client.made('guest_deregister', 'OS000001'))
+        self.assertNotIn('guest_delete', self.client.api_names())
 
     def test_failed_deregister_is_logged_only(self):
         self.client.answers['guest_deregister'] = fakes.connector_error(
             'guest_deregister', 500, 1)
         self.ops.post_live_migration_at_source(self.ctxt, self.instance, [])
-        self.assertEqual([('guest_deregister', ('OS000001',), {})],
-                         self.client.calls)
+        self.assertTrue(self.client.made('guest_deregister', 'OS000001'))
         # Nova is not failed: the operator is told what is left behind.
         self.assertIn('keeps a record of OS000001, which now runs '
                       'elsewhere', self.stdlog.logger.output)
@@ -654,18 +574,24 @@ class DriverLiveMigrationTestCase(test.NoDBTestCase):
         self.instance.task_state = None
         self.dst.post_live_migration_at_destination(self.ctxt, self.instance,
                                                     [], False, dst_bdi)
-        self.assertEqual(
-            ['host_get_ssi_info', 'guest_get_power_state',
-             'guest_live_migrate', 'guest_live_migrate', 'volume_detach',
-             'get_volume_connector', 'guest_deregister'],
-            self.src_client.api_names())
-        self.assertEqual(
-            ['host_get_ssi_info', 'get_fcp_usage',
-             'get_fcp_usage', 'get_volume_connector', 'get_volume_connector',
-             'set_fcp_usage', 'set_fcp_usage', 'get_volume_connector',
-             'get_volume_connector', 'get_fcp_usage', 'get_fcp_usage',
-             'volume_attach', 'guest_register'],
-            self.dst_client.api_names())
+        src, dst = self.src_client, self.dst_client
+        # Source: z/VM asked, then the guest relocated (order is the
+        # point: the test comes first); its records here forgotten.
+        self.assertEqual(['test', 'move'], [
+            args[-1] for args in src.args_of('guest_live_migrate')])
+        self.assertEqual(1, src.count('volume_detach'))
+        self.assertTrue(src.made('guest_deregister', 'OS000001'))
+        self.assertNotIn('guest_delete', src.api_names())
+        # Destination: the guest's FCP devices checked and reserved, its
+        # volume connection recorded, the guest registered.
+        self.assertEqual({('1a00',), ('1b00',)},
+                         set(dst.args_of('get_fcp_usage')))
+        self.assertEqual(2, dst.count('set_fcp_usage'))
+        self.assertEqual(1, dst.count('volume_attach'))
+        self.assertEqual(['OS000001'], [
+            args[0] for args in dst.args_of('guest_register')])
+        for api in ('guest_live_migrate', 'guest_create', 'guest_deregister'):
+            self.assertNotIn(api, dst.api_names())
 
     def test_rollback_detach_on_the_destination_keeps_the_guest(self):
         # Nova's remove_volume_connection on the destination: the guest

@@ -17,8 +17,8 @@ from nova import test
 from oslo_serialization import jsonutils
 
 from nova_zvm.tests.unit.virt.zvm import fakes
-from nova_zvm.tests.unit.virt.zvm import test_migration as base
-from nova_zvm.virt.zvm import moveswap
+from nova_zvm.tests.unit.virt.zvm.migration import base
+from nova_zvm.virt.zvm.migration import moveswap
 
 USERID = base.USERID
 make_flavor = base.make_flavor
@@ -74,6 +74,7 @@ class SameHostSwapTestCase(base.MigrationTestBase):
 
     def test_bigger_swap_replaces_the_swap_disk(self):
         self.migrate(make_flavor('swap512', swap=512), bdi=swap_bdi(256))
+        # Order is the point: the new swap disk takes the old one's vdev.
         self.assertEqual([
             ('guest_delete_disks', (USERID, ['0101']), {}),
             ('guest_create_disks', (USERID, [
@@ -85,14 +86,18 @@ class SameHostSwapTestCase(base.MigrationTestBase):
     def test_swap_added_by_the_new_flavor(self):
         self.instance.flavor = make_flavor()
         self.migrate(make_flavor('swap128', swap=128))
-        self.assertEqual(['guest_create_disks', 'guest_config_minidisks'],
-                         [c[0] for c in self._swap_calls(self.src)])
-        self.assertEqual('128m', self.src.calls[-2][1][1][0]['size'])
+        self.assertEqual([(USERID, [{'size': '128m', 'format': 'swap',
+                                     'vdev': '0101'}])],
+                         self.src.args_of('guest_create_disks'))
+        self.assertTrue(self.src.made('guest_config_minidisks', USERID, [
+            {'vdev': '0101', 'format': 'swap', 'mntdir': 'swap'}]))
+        self.assertNotIn('guest_delete_disks', self.src.api_names())
 
     def test_swap_removed_by_the_new_flavor(self):
         self.migrate(make_flavor('noswap'), bdi=swap_bdi(256))
-        self.assertEqual([('guest_delete_disks', (USERID, ['0101']), {})],
-                         self._swap_calls(self.src))
+        self.assertEqual([(USERID, ['0101'])],
+                         self.src.args_of('guest_delete_disks'))
+        self.assertNotIn('guest_create_disks', self.src.api_names())
 
     def test_same_swap_is_left_alone(self):
         self.migrate(make_flavor('medium', vcpus=2, swap=256),
@@ -124,12 +129,13 @@ class SameHostSwapTestCase(base.MigrationTestBase):
                           bdi=swap_bdi(256))
         calls = self._swap_calls(self.src)
         # Forward: delete, create 512m, config (fails); undo: delete the
-        # new one, create the original 256m again.
+        # new one, create the original 256m again (order is the point:
+        # both are at one vdev).
         self.assertEqual(('guest_delete_disks', (USERID, ['0101']), {}),
                          calls[3])
         self.assertEqual([{'size': '256m', 'format': 'swap',
                            'vdev': '0101'}], calls[4][1][1])
-        self.assertEqual('guest_start', self.src.calls[-1][0])
+        self.assertTrue(self.src.made('guest_start', USERID))
 
     def test_revert_puts_the_original_swap_back(self):
         self.src.answers['guest_get_power_state'] = 'off'
@@ -139,6 +145,7 @@ class SameHostSwapTestCase(base.MigrationTestBase):
         self.src_ops.finish_revert_migration(
             self.ctxt, self.instance, self.vifs, self.migration,
             swap_bdi(256), False)
+        # Order is the point: the original swap disk takes the vdev back.
         self.assertEqual([
             ('guest_delete_disks', (USERID, ['0101']), {}),
             ('guest_create_disks', (USERID, [

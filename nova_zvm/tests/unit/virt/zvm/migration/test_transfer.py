@@ -17,7 +17,7 @@ import fixtures
 from nova import test
 from oslo_concurrency import processutils
 
-from nova_zvm.virt.zvm import transfer
+from nova_zvm.virt.zvm.migration import transfer
 
 
 class FakeShell(object):

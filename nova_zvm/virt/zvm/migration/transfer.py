@@ -51,6 +51,9 @@ LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 SSH_OPTIONS = ('-o', 'BatchMode=yes')
+# Kind of the temporary file holding an exported migration image.
+FILE_KIND = 'migration'
+FILE_PREFIX = tmpfiles.TMP_PREFIX + FILE_KIND + '-'
 
 
 def _ssh(host, *cmd):
