@@ -123,11 +123,11 @@ from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import cpus
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm import leftover_guests
 from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import minidisks
 from nova_zvm.virt.zvm import move_back
 from nova_zvm.virt.zvm import moveswap
 from nova_zvm.virt.zvm import names
@@ -153,7 +153,7 @@ KEPT_IMAGE_KEY = 'zvm_migration_image'
 FILE_KIND = 'migration'
 FILE_PREFIX = tmpfiles.TMP_PREFIX + FILE_KIND + '-'
 
-ROOT_VDEV = guest.ROOT_VDEV
+ROOT_VDEV = minidisks.ROOT_VDEV
 # The connector's directory size syntax: 1 to 4 digits and M or G.
 MAX_SIZE_NUMBER = 9999
 
@@ -256,7 +256,7 @@ class MigrationOps(object):
     """Resize and cold migration over the connector of this host.
 
     :param client: the ``ConnectorClient`` of this host
-    :param guest_ops: ``guest.GuestOps`` (power, guest creation, NICs)
+    :param guest_ops: ``guest.GuestOps`` (power, guest creation, NICs, disks)
     :param image_ops: ``image.ImageOps`` (deploy/capture slots, sizes)
     """
 
@@ -328,7 +328,7 @@ class MigrationOps(object):
                                                        block_device_info)
         if plan.same_host:
             # Disks this host makes must each fit on one volume (diskfit).
-            reason = self._guest.disk_fit_reason(_new_disks(plan))
+            reason = self._guest.disks.disk_fit_reason(_new_disks(plan))
             if reason:
                 raise _refusal(reason)
         recreated = bool(eph_now) and (not plan.same_host or
@@ -619,18 +619,18 @@ class MigrationOps(object):
         """Make the root minidisk for flavor and deploy image name on it."""
         if replace:
             self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
-        self._client.call('guest_create_disks', userid, [guest.minidisk(
+        self._client.call('guest_create_disks', userid, [minidisks.minidisk(
             self._root_size(flavor.root_gb, name), vdev=ROOT_VDEV,
             format='none')])
         self._deploy(context, instance, userid, name, network_info)
 
     def _add_ephemerals(self, userid, layout):
-        disks = [guest.minidisk('%dg' % eph['size'], format=eph['format'],
-                                vdev=ephemeral_vdev(i))
+        disks = [minidisks.minidisk('%dg' % eph['size'], format=eph['format'],
+                                    vdev=ephemeral_vdev(i))
                  for i, eph in enumerate(layout)]
         created = self._client.call('guest_create_disks', userid, disks)
         self._client.call('guest_config_minidisks', userid,
-                          guest.ephemeral_config(created or disks))
+                          minidisks.ephemeral_config(created or disks))
 
     def _replace_ephemerals(self, userid, now, new, steps):
         if now:
@@ -707,12 +707,12 @@ class MigrationOps(object):
         try:
             # Disks no volume of this host's pool can hold (diskfit), before
             # anything is created here.
-            sized = [guest.minidisk('%dg' % info['root_gb'],
-                                    is_boot_disk=True)] if info.get(
+            sized = [minidisks.minidisk('%dg' % info['root_gb'],
+                                        is_boot_disk=True)] if info.get(
                 'root_gb') else []
             swap_mb = info.get('swap_mb') or 0
-            reason = self._guest.disk_fit_reason(sized + [
-                guest.minidisk('%dg' % eph['size'], format=eph['format'])
+            reason = self._guest.disks.disk_fit_reason(sized + [
+                minidisks.minidisk('%dg' % eph['size'], format=eph['format'])
                 for eph in info.get('ephemerals') or []] +
                 moveswap.fit_entries(swap_mb))
             if reason:
@@ -720,10 +720,10 @@ class MigrationOps(object):
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._delete_image, name)
             self._import(name, path, os_distro, info.get('md5sum'))
-            disks = [guest.minidisk(self._root_size(info['root_gb'], name),
-                                    is_boot_disk=True)]
-            disks.extend(guest.minidisk('%dg' % eph['size'],
-                                        format=eph['format'])
+            disks = [minidisks.minidisk(
+                self._root_size(info['root_gb'], name), is_boot_disk=True)]
+            disks.extend(minidisks.minidisk('%dg' % eph['size'],
+                                            format=eph['format'])
                          for eph in info.get('ephemerals') or [])
             # As spawn: the swap disk after the ephemeral disks.
             disks.extend(moveswap.fit_entries(swap_mb))
@@ -731,7 +731,7 @@ class MigrationOps(object):
             self._deploy(context, instance, userid, name, network_info)
             # The guest's disk holds the image now.
             self._delete_image(name)
-            ephemerals = guest.ephemeral_config(created)
+            ephemerals = minidisks.ephemeral_config(created)
             if ephemerals:
                 self._client.call('guest_config_minidisks', userid,
                                   ephemerals)

@@ -28,6 +28,7 @@ from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import spawn
 from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm import volume
 
@@ -519,8 +520,15 @@ class ForgetTestCase(VolumeTestBase):
         self.assertReserved(self.client.calls[0])
 
 
+def spawn_ops(client, volume_ops=None):
+    image_ops = image.ImageOps(client)
+    guest_ops = guest.GuestOps(client, image_ops, network.NetworkOps(client),
+                               fake_virt.FakeVirtAPI())
+    return spawn.SpawnOps(client, guest_ops, image_ops, volume_ops=volume_ops)
+
+
 class SpawnVolumesTestCase(test.NoDBTestCase):
-    """Spawn through GuestOps with its volumes hook."""
+    """Spawn through SpawnOps with its volumes hook."""
 
     def setUp(self):
         super(SpawnVolumesTestCase, self).setUp()
@@ -538,10 +546,8 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
                 dict(d, vdev='%04x' % (0x101 + i))
                 for i, d in enumerate(disk_list)],
             guest_create_network_interface=[{'nic_vdev': '1000'}])
-        self.ops = guest.GuestOps(self.client, image.ImageOps(self.client),
-                                  network.NetworkOps(self.client),
-                                  fake_virt.FakeVirtAPI(),
-                                  volume_ops=volume.VolumeOps(self.client))
+        self.ops = spawn_ops(self.client,
+                             volume_ops=volume.VolumeOps(self.client))
         self.ctxt = context.get_admin_context()
         self.instance = fake_instance.fake_instance_obj(
             self.ctxt, id=1, vcpus=2, memory_mb=2048,
@@ -706,9 +712,7 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         self.assertEqual([], self.client.calls)
 
     def test_without_volume_ops_volumes_are_ignored(self):
-        ops = guest.GuestOps(self.client, image.ImageOps(self.client),
-                             network.NetworkOps(self.client),
-                             fake_virt.FakeVirtAPI())
+        ops = spawn_ops(self.client)
         ops.spawn(self.ctxt, self.instance, self.image_meta, [], 'pw', [],
                   {'block_device_mapping': [bdm(fc_info(VOL2))]})
         self.assertNotIn('volume_attach', self.client.api_names())
