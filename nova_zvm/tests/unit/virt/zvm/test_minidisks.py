@@ -10,6 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""A guest's disk list, without connector calls but the image's size."""
 
 import fixtures
 from nova import context

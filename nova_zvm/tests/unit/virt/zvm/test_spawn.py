@@ -10,12 +10,14 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""Spawn's flow: refusals before any call, the guest built, rollback."""
 
 import os
 from unittest import mock
 
 from nova import exception
 from nova import objects
+from nova import test
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_guest
@@ -43,7 +45,7 @@ class SpawnTestBase(test_guest.GuestTestBase):
             self.assertNotIn(api, self.client.api_names())
 
 
-class UnsupportedDistroTestCase(test_guest.GuestTestBase):
+class UnsupportedDistroTestCase(test.NoDBTestCase):
 
     def test_rhcos_is_named(self):
         self.assertIn('CoreOS', spawn.unsupported_distro('RHCOS4.12'))
