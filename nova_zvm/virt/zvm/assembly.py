@@ -33,6 +33,7 @@ from nova_zvm.virt.zvm.migration import ops as migration_ops
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import snapshot
+from nova_zvm.virt.zvm import spawn
 from nova_zvm.virt.zvm.volume import ops as volume_ops
 
 
@@ -65,8 +66,9 @@ class Parts(object):
         self.volume = volume_ops.VolumeOps(self.client)
         self.guest = guest.GuestOps(self.client, self.image,
                                     self.network, virtapi,
-                                    volume_ops=self.volume,
                                     pool_volumes=self.host.pool_volumes)
+        self.spawn = spawn.SpawnOps(self.client, self.guest, self.image,
+                                    volume_ops=self.volume)
         self.interface = interface.InterfaceOps(self.client,
                                                 self.network, virtapi)
         self.live_migration = live_migration.LiveMigrationOps(

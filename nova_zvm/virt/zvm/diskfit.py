@@ -69,7 +69,7 @@ UNIT_BYTES = {'ECKD': 737280, 'FBA': 512}
 UNIT_NAMES = {'ECKD': 'cylinders', 'FBA': 'blocks'}
 # Cylinder 0 of a 3390 volume holds its label: no minidisk starts there.
 RESERVED_UNITS = {'ECKD': 1, 'FBA': 0}
-# What a swap minidisk is formatted as (guest.SWAP_FORMAT).
+# What a swap minidisk is formatted as (minidisks.SWAP_FORMAT).
 SWAP_FORMAT = 'swap'
 
 

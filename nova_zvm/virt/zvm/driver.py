@@ -59,6 +59,7 @@ class ZVMDriver(driver.ComputeDriver):
         self._network = parts.network
         self._volume = parts.volume
         self._guest = parts.guest
+        self._spawn = parts.spawn
         self._interface = parts.interface
         self._live_migration = parts.live_migration
         self._migration = parts.migration
@@ -151,7 +152,7 @@ class ZVMDriver(driver.ComputeDriver):
     def spawn(self, context, instance, image_meta, injected_files,
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
-        self._guest.spawn(context, instance, image_meta, injected_files,
+        self._spawn.spawn(context, instance, image_meta, injected_files,
                           admin_password, network_info or [],
                           block_device_info, power_on=power_on)
 

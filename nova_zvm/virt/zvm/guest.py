@@ -10,14 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""A guest's life on z/VM: spawn, power, reboot, console, info, destroy.
+"""A guest's life on z/VM outside spawn: power, console, info, destroy.
 
-Every operation here addresses one guest by its userid and costs a fixed
-number of connector calls, whatever the number of guests on the host: "does
-the guest exist" is asked of the guest itself, never by listing all guests.
+Also the building blocks spawn.py and the migrations share: guest_create
+with this host's options (a duplicate userid refused, a lost answer
+decided from z/VM's directory), the NICs and the wait for Neutron's
+network-vif-plugged, guest_delete (with the guest registered first when
+the connector does not know it), and which guests are an instance's own
+(a guest that spawn did not create is never deleted by destroy). Every
+operation here addresses one guest by its userid and costs a fixed number
+of connector calls, whatever the number of guests on the host: "does the
+guest exist" is asked of the guest itself, never by listing all guests.
 """
-
-import time
 
 import cachetools
 from oslo_log import log as logging
@@ -30,28 +34,19 @@ from nova import exception
 from nova.i18n import _
 from nova import objects
 from nova.objects import diagnostics
-from nova.virt import driver as virt_driver
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
-from nova_zvm.virt.zvm import configdrive
-from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
-from nova_zvm.virt.zvm import imagecheck
 from nova_zvm.virt.zvm import instance_facts
+from nova_zvm.virt.zvm import minidisks
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import unanswered
-from nova_zvm.virt.zvm import undo as zvm_undo
-from nova_zvm.virt.zvm.volume import mappings
-from nova_zvm.virt.zvm.volume import spawn as spawn_volumes
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
-ROOT_VDEV = '0100'
-# zvmsdk's disk format of a swap minidisk (mkswap, enabled at boot).
-SWAP_FORMAT = 'swap'
 # guest_delete's 404: the z/VM directory has the guest, the connector's
 # database does not (zvmsdk's SDKObjectNotExistError, rs 1).
 RS_UNKNOWN_TO_CONNECTOR = 1
@@ -64,35 +59,6 @@ MAX_CONSOLE_BYTES = 100 * 1024
 CONSOLE_LOGS_KEPT = 64
 
 
-def minidisk(size, **extra):
-    """A guest_create/guest_create_disks entry, from [zvm] disk_pool."""
-    disk = {'size': size}
-    if CONF.zvm.disk_pool:
-        disk['disk_pool'] = CONF.zvm.disk_pool
-    disk.update(extra)
-    return disk
-
-
-def ephemeral_config(disks):
-    """guest_config_minidisks entries for the non-root disks of a guest.
-
-    The guest mounts its ephemeral disks at first boot, /mnt/ephemeral0
-    first, and enables its swap disk (zvmsdk gives a swap disk the mount
-    point 'swap' whatever it is told).
-    """
-    extra = [d for d in disks if not d.get('is_boot_disk') and d.get('vdev')]
-    config = []
-    for d in extra:
-        if d['format'] == SWAP_FORMAT:
-            mntdir = 'swap'
-        else:
-            mntdir = '/mnt/ephemeral%d' % sum(
-                1 for c in config if c['mntdir'] != 'swap')
-        config.append({'vdev': d['vdev'], 'format': d['format'],
-                       'mntdir': mntdir})
-    return config
-
-
 def is_duplicate_guest(err):
     """guest_create refused because the userid is already defined.
 
@@ -103,31 +69,16 @@ def is_duplicate_guest(err):
         8, 400, 8)
 
 
-def unsupported_distro(os_distro):
-    """Why the driver cannot deploy this os_distro, or None."""
-    if (os_distro or '').lower().startswith('rhcos'):
-        # zvmsdk deploys RHCOS from an Ignition file given as the transport
-        # file, with the NICs (and MTU) defined before the deploy; this
-        # driver delivers a config drive, which RHCOS does not read.
-        return _("os_distro %s: Red Hat CoreOS images are not supported by "
-                 "this driver (they need an Ignition file instead of a "
-                 "config drive)") % os_distro
-    return None
-
-
 class GuestOps(object):
 
     def __init__(self, client, image_ops, network_ops, virtapi,
-                 volume_ops=None, pool_volumes=None):
+                 pool_volumes=None):
         self._client = client
-        # The disk pool's volumes (diskfit.PoolVolumes): every minidisk
-        # must fit on one of them.
-        self._pool_volumes = pool_volumes
-        self._image = image_ops
+        # The guest's disk list and the pool fit checks, for spawn and
+        # migrations (minidisks.GuestDisks).
+        self.disks = minidisks.GuestDisks(image_ops, pool_volumes)
         self._network = network_ops
         self._virtapi = virtapi
-        # FCP volumes (volume/ops.VolumeOps): attached at spawn, boot volume.
-        self._volume = volume_ops
         # Instances whose spawn has not (yet) created their guest: a guest
         # with their name is someone else's (e.g. a name clash that made
         # guest_create fail) and destroy must not delete it.
@@ -227,7 +178,7 @@ class GuestOps(object):
                           tx_errors=nic.get('nic_fr_tx_err'))
         return diags
 
-    # -- spawn -------------------------------------------------------------
+    # -- building blocks shared by spawn.py and migration.py -------------
 
     def _create_options(self):
         opts = {}
@@ -239,155 +190,9 @@ class GuestOps(object):
             opts['max_mem'] = CONF.zvm.guest_max_memory
         return opts
 
-    def disk_fit_reason(self, disks):
-        """Why one of disks cannot be made on this host's pool, or None.
-
-        No connector call: the pool's volumes are read at each resource
-        update (diskfit.py).
-        """
-        if self._pool_volumes is None:
-            return None
-        return self._pool_volumes.check(disks)
-
-    def check_disks_fit(self, instance, disks):
-        """Refuse disks no volume of the pool can hold.
-
-        :raises: BuildAbortException naming the disk and the sizes
-        """
-        reason = self.disk_fit_reason(disks)
-        if reason:
-            raise exception.BuildAbortException(instance_uuid=instance.uuid,
-                                                reason=reason)
-
-    def disk_list(self, instance, image_name, block_device_info):
-        """The guest's minidisks: root, one per ephemeral, then swap.
-
-        A guest booted from a volume (``image_name`` None) has no root
-        minidisk. The flavor's swap (which Placement counts in DISK_GB)
-        is a minidisk the connector formats as swap.
-        """
-        disks = []
-        if image_name is not None:
-            disks.append(self._root_disk(instance, image_name))
-        return disks + self._extra_disks(block_device_info)
-
-    @staticmethod
-    def _extra_disks(block_device_info):
-        """The ephemeral disks, then the swap disk."""
-        disks = []
-        for eph in virt_driver.block_device_info_get_ephemerals(
-                block_device_info):
-            disks.append(minidisk('%dg' % eph['size'],
-                                  format=instance_facts.ephemeral_format(eph)))
-        swap = virt_driver.block_device_info_get_swap(block_device_info)
-        if swap and swap.get('swap_size'):
-            disks.append(minidisk('%dm' % swap['swap_size'],
-                                  format=SWAP_FORMAT))
-        return disks
-
-    def _root_disk(self, instance, image_name):
-        if instance.flavor.root_gb:
-            root_size = '%dg' % instance.flavor.root_gb
-        else:
-            # Flavors with root_gb 0 take the image's own disk size
-            # (cylinders or blocks, as the image was captured).
-            root_size = str(self._image.root_disk_size(image_name))
-        return minidisk(root_size, is_boot_disk=True)
-
-    def spawn(self, context, instance, image_meta, injected_files,
-              admin_password, network_info, block_device_info,
-              power_on=True):
-        userid = names.userid(instance)
-        os_distro = imagecheck.required_os_distro(image_meta)
-        # Refusals that need nothing created come first.
-        reason = (unsupported_distro(os_distro) or
-                  network.check_network_info(userid, os_distro,
-                                             network_info))
-        if reason:
-            raise exception.BuildAbortException(instance_uuid=instance.uuid,
-                                                reason=reason)
-        started = time.monotonic()
-        self._not_created.add(instance.uuid)
-        # Each step that changes something records its undo (undo.py): a
-        # failure undoes them newest first; an undo that fails stops the
-        # rollback, and the fault names what is left and where.
-        steps = zvm_undo.UndoStack(
-            'spawn', instance,
-            _('z/VM guest %s of this compute host') % userid)
-        # -- volumes hook (volume/spawn.py) ----------------------------------
-        # Every connection is checked before any call. A guest booted from a
-        # volume has no image to deploy and no root minidisk; the connector's
-        # volume records and FCP reservations are undone if the spawn fails.
-        volumes = self._spawn_volumes(instance, userid, os_distro,
-                                      block_device_info)
-        steps.push('release the connector\'s volume records and FCP '
-                   'device reservations', volumes.release)
-        # -- end of volumes hook ---------------------------------------------
-        try:
-            self._spawn(context, instance, image_meta, injected_files,
-                        admin_password, network_info, block_device_info,
-                        power_on, userid, os_distro, volumes, steps)
-        except Exception as err:
-            with excutils.save_and_reraise_exception() as ctxt:
-                LOG.error("Spawn of guest %(uid)s failed: %(err)s; rolling "
-                          "back %(n)d step(s)", {'uid': userid, 'err': err,
-                                                 'n': len(steps)},
-                          instance=instance)
-                if not steps.rollback():
-                    ctxt.reraise = False
-            raise steps.incomplete(err) from err
-        LOG.info("Spawned guest %(uid)s in %(secs).1f seconds",
-                 {'uid': userid, 'secs': time.monotonic() - started},
-                 instance=instance)
-
-    def _spawn_volumes(self, instance, userid, os_distro, block_device_info):
-        if self._volume is None or not mappings.volume_mappings(
-                block_device_info):
-            return spawn_volumes.NoVolumes()
-        return spawn_volumes.SpawnVolumes(self._volume, instance, userid,
-                                          os_distro, block_device_info)
-
-    def _spawn(self, context, instance, image_meta, injected_files,
-               admin_password, network_info, block_device_info, power_on,
-               userid, os_distro, volumes, steps):
-        image_name = None
-        # Disks no volume can hold are refused before the image import;
-        # a root disk of the image's size once it is known.
-        sized = [minidisk('%dg' % instance.flavor.root_gb,
-                          is_boot_disk=True)] if (
-            instance.flavor.root_gb and not volumes.boot) else []
-        self.check_disks_fit(instance, sized + self._extra_disks(
-            block_device_info))
-        if not volumes.boot:
-            image_name = self._image.ensure_image(
-                context, image_meta, trusted_certs=instance.trusted_certs,
-                root_gb=instance.flavor.root_gb)
-        disks = self.disk_list(instance, image_name, block_device_info)
-        self.check_disks_fit(instance, disks)
-        # Every z/VM guest gets one (see configdrive): say so in Nova.
-        instance.config_drive = True
-        # The transport file is removed whatever happens (its own folder).
-        with configdrive.transport_file(context, instance, injected_files,
-                                        network_info, admin_password) as path:
-            try:
-                created = self.create_guest(instance, userid, disks,
-                                            **volumes.create_options())
-            finally:
-                # Also when guest_create failed, unless refused as a
-                # duplicate (never roll back a guest this spawn did not
-                # create): it may have defined the guest (guest_delete
-                # succeeds when it did not). Its NICs and minidisks, the
-                # deploy and the start go with it.
-                if instance.uuid not in self._not_created:
-                    steps.push('delete guest %s with its disks and NICs' %
-                               userid, self.delete_guest, userid, instance)
-            self._build(instance, userid, os_distro, image_name, path,
-                        created or disks, network_info, power_on, volumes,
-                        steps)
-
     def _create(self, instance, userid, disks, **extra):
         options = self._create_options()
-        # Boot from volume (volume.SpawnVolumes): IPL from an FCP device.
+        # Boot from volume (volume/spawn.SpawnVolumes): IPL from an FCP device.
         options.update(extra)
         try:
             return self._client.call('guest_create', userid, instance.vcpus,
@@ -418,46 +223,6 @@ class GuestOps(object):
                         {'uid': userid}, instance=instance)
             return created
 
-    def _build(self, instance, userid, os_distro, image_name,
-               transport_path, disks, network_info, power_on, volumes=None,
-               steps=None):
-        try:
-            self._deploy(userid, os_distro, image_name, transport_path)
-        except zvm_exc.ConnectorError as err:
-            if not unanswered.outcome_unknown(err):
-                raise
-            # No connector call tells what a minidisk holds: starting the
-            # guest would be a guess, so the spawn fails (rolled back).
-            raise unanswered.unanswered(err, 'guest_deploy', _(
-                "whether guest %s received its image and configuration "
-                "cannot be read from z/VM") % userid) from err
-        ephemerals = ephemeral_config(disks)
-        if ephemerals:
-            self._client.call('guest_config_minidisks', userid, ephemerals)
-        if volumes is not None:
-            # After the deploy, which empties the guest's reader: the
-            # volume scripts the connector punches run at first boot.
-            volumes.connect(steps)
-        if network_info:
-            self.plug_and_wait(instance, userid, os_distro, network_info)
-        if power_on:
-            self._client.call('guest_start', userid)
-
-    def _deploy(self, userid, os_distro, image_name, transport_path):
-        with self._image.deploy_capture_slot():
-            if image_name is None:
-                # Boot from volume: the config drive only; the connector
-                # takes the OS name where it would take an image.
-                self._client.call(
-                    'guest_deploy', userid, os_distro,
-                    transportfiles=transport_path, skipdiskcopy=True,
-                    **connector_files.remote_kwargs('guest_deploy'))
-            else:
-                self._client.call(
-                    'guest_deploy', userid, image_name,
-                    transportfiles=transport_path, vdev=ROOT_VDEV,
-                    **connector_files.remote_kwargs('guest_deploy'))
-
     def plug_and_wait(self, instance, userid, os_distro, network_info):
         """Create the NICs and wait for Neutron's network-vif-plugged."""
         events = network.vif_plugged_events(network_info)
@@ -472,8 +237,6 @@ class GuestOps(object):
                         "for %s", userid, instance=instance)
             if CONF.vif_plugging_is_fatal:
                 raise exception.VirtualInterfaceCreateException()
-
-    # -- building blocks shared with migration.py ----------------------------
 
     def create_guest(self, instance, userid, disks, **extra):
         """guest_create with this host's options; returns the disk list.
@@ -502,6 +265,18 @@ class GuestOps(object):
             raise
         self._not_created.discard(instance.uuid)
         return created
+
+    def expect_create(self, instance):
+        """Until create_guest makes it, a guest of this name is not ours.
+
+        Spawn says so before anything else: destroy (Nova's clean-up of a
+        failed build) then leaves alone a guest the spawn did not create.
+        """
+        self._not_created.add(instance.uuid)
+
+    def owns_guest(self, instance):
+        """Whether a guest named for instance may be its own to delete."""
+        return instance.uuid not in self._not_created
 
     # -- power ---------------------------------------------------------------
 

@@ -23,9 +23,9 @@ guest stop, so it is replaced (deleted, then made again), never copied.
 
 from nova.virt import driver as virt_driver
 
-from nova_zvm.virt.zvm import guest
+from nova_zvm.virt.zvm import minidisks
 
-ROOT_VDEV = guest.ROOT_VDEV
+ROOT_VDEV = minidisks.ROOT_VDEV
 
 
 def vdev(n_ephemerals):
@@ -49,7 +49,8 @@ def layout(old_flavor, new_flavor, block_device_info):
 
 def minidisk(size_mb, **extra):
     """A guest_create/guest_create_disks entry for a swap disk."""
-    return guest.minidisk('%dm' % size_mb, format=guest.SWAP_FORMAT, **extra)
+    return minidisks.minidisk('%dm' % size_mb, format=minidisks.SWAP_FORMAT,
+                              **extra)
 
 
 def fit_entries(size_mb):
@@ -71,7 +72,7 @@ class SwapDisks(object):
         disks = [minidisk(size_mb, vdev=at)]
         created = self._client.call('guest_create_disks', userid, disks)
         self._client.call('guest_config_minidisks', userid,
-                          guest.ephemeral_config(created or disks))
+                          minidisks.ephemeral_config(created or disks))
 
     def delete(self, userid, at):
         self._client.call('guest_delete_disks', userid, [at])

@@ -41,10 +41,10 @@ from nova.virt import driver as virt_driver
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import cpus
-from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm.migration import moveswap
 from nova_zvm.virt.zvm.migration import rootimage
+from nova_zvm.virt.zvm import minidisks
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import ssi
 
@@ -56,7 +56,7 @@ MODE_SAME_HOST = 'same-host'
 MODE_MOVE = 'move'
 MODES = (MODE_SAME_HOST, MODE_MOVE)
 
-ROOT_VDEV = guest.ROOT_VDEV
+ROOT_VDEV = minidisks.ROOT_VDEV
 # The connector's directory size syntax: 1 to 4 digits and M or G.
 MAX_SIZE_NUMBER = 9999
 
@@ -224,7 +224,7 @@ class Planner(object):
                                                        block_device_info)
         if plan.same_host:
             # Disks this host makes must each fit on one volume (diskfit).
-            reason = self._guest.disk_fit_reason(_new_disks(plan))
+            reason = self._guest.disks.disk_fit_reason(_new_disks(plan))
             if reason:
                 raise refusal(reason)
         recreated = bool(eph_now) and (not plan.same_host or

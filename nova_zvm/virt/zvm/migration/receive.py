@@ -41,13 +41,13 @@ from nova.i18n import _
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import connector_files
-from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm.migration import move_back
 from nova_zvm.virt.zvm.migration import moveswap
 from nova_zvm.virt.zvm.migration import steps as mig_steps
 from nova_zvm.virt.zvm.migration import transfer
+from nova_zvm.virt.zvm import minidisks
 from nova_zvm.virt.zvm import tmpfiles
 from nova_zvm.virt.zvm import undo as zvm_undo
 
@@ -123,12 +123,12 @@ class Receiver(object):
         try:
             # Disks no volume of this host's pool can hold (diskfit), before
             # anything is created here.
-            sized = [guest.minidisk('%dg' % info['root_gb'],
-                                    is_boot_disk=True)] if info.get(
+            sized = [minidisks.minidisk('%dg' % info['root_gb'],
+                                        is_boot_disk=True)] if info.get(
                 'root_gb') else []
             swap_mb = info.get('swap_mb') or 0
-            reason = self._guest.disk_fit_reason(sized + [
-                guest.minidisk('%dg' % eph['size'], format=eph['format'])
+            reason = self._guest.disks.disk_fit_reason(sized + [
+                minidisks.minidisk('%dg' % eph['size'], format=eph['format'])
                 for eph in info.get('ephemerals') or []] +
                 moveswap.fit_entries(swap_mb))
             if reason:
@@ -136,11 +136,11 @@ class Receiver(object):
             # A failed import may leave a partial record: undo it either way.
             steps.push('delete image %s' % name, self._images.delete, name)
             self._import(name, path, os_distro, info.get('md5sum'))
-            disks = [guest.minidisk(self._steps.root_size(info['root_gb'],
-                                                          name),
-                                    is_boot_disk=True)]
-            disks.extend(guest.minidisk('%dg' % eph['size'],
-                                        format=eph['format'])
+            disks = [minidisks.minidisk(
+                self._steps.root_size(info['root_gb'], name),
+                is_boot_disk=True)]
+            disks.extend(minidisks.minidisk('%dg' % eph['size'],
+                                            format=eph['format'])
                          for eph in info.get('ephemerals') or [])
             # As spawn: the swap disk after the ephemeral disks.
             disks.extend(moveswap.fit_entries(swap_mb))
@@ -148,7 +148,7 @@ class Receiver(object):
             self._steps.deploy(context, instance, userid, name, network_info)
             # The guest's disk holds the image now.
             self._images.delete(name)
-            ephemerals = guest.ephemeral_config(created)
+            ephemerals = minidisks.ephemeral_config(created)
             if ephemerals:
                 self._client.call('guest_config_minidisks', userid,
                                   ephemerals)

@@ -43,12 +43,12 @@ from nova.i18n import _
 
 from nova_zvm.virt.zvm import configdrive
 from nova_zvm.virt.zvm import connector_files
-from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm.migration import plan as mig_plan
+from nova_zvm.virt.zvm import minidisks
 
 LOG = logging.getLogger(__name__)
 
-ROOT_VDEV = guest.ROOT_VDEV
+ROOT_VDEV = minidisks.ROOT_VDEV
 
 
 def rolled_back(steps, err):
@@ -139,18 +139,19 @@ class GuestSteps(object):
         """Make the root minidisk for flavor and deploy image name on it."""
         if replace:
             self._client.call('guest_delete_disks', userid, [ROOT_VDEV])
-        self._client.call('guest_create_disks', userid, [guest.minidisk(
+        self._client.call('guest_create_disks', userid, [minidisks.minidisk(
             self.root_size(flavor.root_gb, name), vdev=ROOT_VDEV,
             format='none')])
         self.deploy(context, instance, userid, name, network_info)
 
     def add_ephemerals(self, userid, layout):
-        disks = [guest.minidisk('%dg' % eph['size'], format=eph['format'],
-                                vdev=mig_plan.ephemeral_vdev(i))
+        disks = [minidisks.minidisk('%dg' % eph['size'],
+                                    format=eph['format'],
+                                    vdev=mig_plan.ephemeral_vdev(i))
                  for i, eph in enumerate(layout)]
         created = self._client.call('guest_create_disks', userid, disks)
         self._client.call('guest_config_minidisks', userid,
-                          guest.ephemeral_config(created or disks))
+                          minidisks.ephemeral_config(created or disks))
 
     def replace_ephemerals(self, userid, now, new, steps):
         if now:

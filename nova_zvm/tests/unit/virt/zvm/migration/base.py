@@ -147,7 +147,7 @@ class MigrationTestBase(test.NoDBTestCase):
                                   'volume_size': '10017'})
         pool = diskfit.PoolVolumes(client)
         pool.refresh()
-        ops._guest._pool_volumes = pool
+        ops._guest.disks._pool_volumes = pool
         del client.calls[:]
 
     def same_host(self):

@@ -29,6 +29,7 @@ from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import guest
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import network
+from nova_zvm.virt.zvm import spawn
 from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm.volume import connection
 from nova_zvm.virt.zvm.volume import ops as volume_ops
@@ -40,8 +41,15 @@ bdm = vol_fakes.bdm
 fc_info = vol_fakes.fc_info
 
 
+def spawn_ops(client, volume_ops=None):
+    image_ops = image.ImageOps(client)
+    guest_ops = guest.GuestOps(client, image_ops, network.NetworkOps(client),
+                               fake_virt.FakeVirtAPI())
+    return spawn.SpawnOps(client, guest_ops, image_ops, volume_ops=volume_ops)
+
+
 class SpawnVolumesTestCase(test.NoDBTestCase):
-    """Spawn through GuestOps with its volumes hook."""
+    """Spawn through SpawnOps with its volumes hook."""
 
     def setUp(self):
         super(SpawnVolumesTestCase, self).setUp()
@@ -59,11 +67,8 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
                 dict(d, vdev='%04x' % (0x101 + i))
                 for i, d in enumerate(disk_list)],
             guest_create_network_interface=[{'nic_vdev': '1000'}])
-        self.ops = guest.GuestOps(self.client, image.ImageOps(self.client),
-                                  network.NetworkOps(self.client),
-                                  fake_virt.FakeVirtAPI(),
-                                  volume_ops=volume_ops.VolumeOps(
-                                      self.client))
+        self.ops = spawn_ops(self.client,
+                             volume_ops=volume_ops.VolumeOps(self.client))
         self.ctxt = context.get_admin_context()
         self.instance = fake_instance.fake_instance_obj(
             self.ctxt, id=1, vcpus=2, memory_mb=2048,
@@ -236,9 +241,7 @@ class SpawnVolumesTestCase(test.NoDBTestCase):
         self.assertEqual([], self.client.calls)
 
     def test_without_volume_ops_volumes_are_ignored(self):
-        ops = guest.GuestOps(self.client, image.ImageOps(self.client),
-                             network.NetworkOps(self.client),
-                             fake_virt.FakeVirtAPI())
+        ops = spawn_ops(self.client)
         ops.spawn(self.ctxt, self.instance, self.image_meta, [], 'pw', [],
                   {'block_device_mapping': [bdm(fc_info(VOL2))]})
         self.assertNotIn('volume_attach', self.client.api_names())

@@ -22,6 +22,7 @@ from nova import objects
 
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm import test_guest
+from nova_zvm.tests.unit.virt.zvm import test_spawn
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import undo
 
@@ -86,7 +87,7 @@ class FakeVolumes(object):
         self.released = True
 
 
-class SpawnRollbackTestCase(test_guest.GuestTestBase):
+class SpawnRollbackTestCase(test_spawn.SpawnTestBase):
 
     def setUp(self):
         super(SpawnRollbackTestCase, self).setUp()
@@ -99,14 +100,14 @@ class SpawnRollbackTestCase(test_guest.GuestTestBase):
         self.zvm = FakeZVM(self.client)
         self.volumes = FakeVolumes()
         self.useFixture(fixtures.MockPatchObject(
-            self.ops, '_spawn_volumes', return_value=self.volumes))
+            self.spawn_ops, '_spawn_volumes', return_value=self.volumes))
         # Every step done: the start fails, both undo steps are pending.
         self.client.answers['guest_start'] = fakes.connector_error(
             'guest_start', 300, 5)
 
     def _spawn(self):
-        self.ops.spawn(self.ctxt, self.instance, self.image_meta, [],
-                       'secret-pw', [], None)
+        self.spawn_ops.spawn(self.ctxt, self.instance, self.image_meta, [],
+                             'secret-pw', [], None)
 
     def test_complete_rollback_leaves_nothing(self):
         err = self.assertRaises(exception.NovaException, self._spawn)
@@ -145,7 +146,7 @@ class SpawnRollbackTestCase(test_guest.GuestTestBase):
         self.assertIn('FCP release refused', str(err))
 
 
-class LostAnswerTestCase(test_guest.GuestTestBase):
+class LostAnswerTestCase(test_spawn.SpawnTestBase):
     """guest_create and guest_deploy without an answer: z/VM is asked."""
 
     def setUp(self):
@@ -159,8 +160,8 @@ class LostAnswerTestCase(test_guest.GuestTestBase):
         self.zvm = FakeZVM(self.client)
 
     def _spawn(self, bdi=None):
-        self.ops.spawn(self.ctxt, self.instance, self.image_meta, [],
-                       'secret-pw', [], bdi)
+        self.spawn_ops.spawn(self.ctxt, self.instance, self.image_meta, [],
+                             'secret-pw', [], bdi)
 
     def _lose_create_answer(self, disks_made=None):
         def create(userid, vcpus, memory, disk_list=None, **kwargs):
@@ -178,10 +179,9 @@ class LostAnswerTestCase(test_guest.GuestTestBase):
                          [d['vdev'] for d in self.zvm.guests[USERID]])
         self.assertIn(USERID, self.zvm.started)
         # The ephemeral disk's vdev came from z/VM's directory.
-        config = [c[1][1] for c in self.client.calls
-                  if c[0] == 'guest_config_minidisks']
-        self.assertEqual([[{'vdev': '0101', 'format': 'ext4',
-                            'mntdir': '/mnt/ephemeral0'}]], config)
+        self.assertEqual([(USERID, [{'vdev': '0101', 'format': 'ext4',
+                                     'mntdir': '/mnt/ephemeral0'}])],
+                         self.client.args_of('guest_config_minidisks'))
 
     def test_create_that_did_not_run_fails_and_leaves_nothing(self):
         self.client.answers['guest_create'] = fakes.unreachable(
