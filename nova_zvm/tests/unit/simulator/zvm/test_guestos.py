@@ -273,6 +273,40 @@ def _tar(files):
     return buf.getvalue()
 
 
+class OsReleaseTest(oslo_base.BaseTestCase):
+    """What a root disk's content says its Linux is."""
+
+    def _disk(self, data):
+        path = os.path.join(self.useFixture(fixtures.TempDir()).path, 'd')
+        with open(path, 'wb') as f:
+            f.write(data)
+        return path
+
+    def test_fields_found_inside_binary_content(self):
+        junk = bytes(range(256)) * 2048
+        release = (b'\nNAME="Red Hat Enterprise Linux"\nVERSION_ID="9.2"\n'
+                   b'ID="rhel"\nPRETTY_NAME="RHEL 9.2"\n')
+        fields = guestos.os_release(self._disk(junk + release + junk))
+        self.assertEqual({'ID': 'rhel', 'VERSION_ID': '9.2',
+                          'NAME': 'Red Hat Enterprise Linux',
+                          'PRETTY_NAME': 'RHEL 9.2'}, fields)
+
+    def test_a_key_only_at_the_start_of_a_line(self):
+        # XID= and UBUNTU_ID= are other keys; an unbalanced quote is no
+        # value: the next ID= line counts.
+        data = b'XID=x\nUBUNTU_ID=y\nID="a"b"\nID=sles\nVERSION_ID=15.4'
+        fields = guestos.os_release(self._disk(data))
+        self.assertEqual('sles', fields['ID'])
+        self.assertEqual('15.4', fields['VERSION_ID'])
+
+    def test_content_without_release_boots_the_default_linux(self):
+        fields = guestos.os_release(self._disk(b'\x01' * 4096))
+        self.assertEqual(dict(guestos.DEFAULT_OS), fields)
+
+    def test_empty_disk_has_no_linux(self):
+        self.assertIsNone(guestos.os_release(self._disk(b'\0' * 4096)))
+
+
 class GuestOSThroughZvmsdkTest(base.ConnectorTestCase):
 
     def test_guest_get_info_and_softstop_timeout(self):
