@@ -170,30 +170,7 @@ class ProcessTestCase(test.NoDBTestCase):
                                                      'simulator.log')))
 
 
-class ParserTestCase(test.NoDBTestCase):
-
-    def test_defaults(self):
-        args = cli.build_parser().parse_args(['--state-dir', 'x'])
-        self.assertEqual(('127.0.0.1', 0, 'none', 3600, 'ZVMHOST1',
-                          'ZCCUSER', 16, 65536, 'ECKD:POOL1', 0, [], []),
-                         (args.host, args.port, args.auth,
-                          args.token_validation_period, args.zvm_host,
-                          args.zcc_userid, args.cpus, args.memory_mb,
-                          args.disk_pool, args.guests, args.fault,
-                          args.latency))
-
-    def test_normalisation_and_repeatable_options(self):
-        args = cli.build_parser().parse_args([
-            '--state-dir', 'x', '--zvm-host', 'host2', '--disk-pool',
-            'fba:p2', '--fault', 'a:drop', '--fault', 'b:busy',
-            '--latency', 'all=0.1', '--latency', 'guest_list=0'])
-        self.assertEqual(('HOST2', 'FBA:p2'), (args.zvm_host,
-                                               args.disk_pool))
-        self.assertEqual(['a:drop', 'b:busy'], args.fault)
-        rules, latency = cli._parse_rules(args)
-        self.assertEqual(['a', 'b'], [r.api for r in rules])
-        self.assertEqual({'all': 'fixed:0.1', 'guest_list': 'fixed:0.0'},
-                         latency.to_dict())
+class EntryPointTestCase(test.NoDBTestCase):
 
     def test_python_dash_m_entry_point(self):
         self.assertEqual([sys.executable, '-m', 'nova_zvm.simulator.cli'],

@@ -18,8 +18,8 @@ import os
 import fixtures
 from nova import test
 
-from nova_zvm.simulator import cli
 from nova_zvm.simulator import control
+from nova_zvm.simulator import options
 from nova_zvm.tests.unit.simulator import base
 
 
@@ -29,9 +29,9 @@ def zvmsdk_backend():
     ``--backend`` is going away once zvmsdk is the only backend.
     """
     try:
-        cli.build_parser().parse_args(['--state-dir', 'x', '--backend',
-                                       'zvmsdk'])
-    except cli.UsageError:
+        options.build_parser().parse_args(['--state-dir', 'x',
+                                           '--backend', 'zvmsdk'])
+    except options.UsageError:
         return {}
     return {'backend': 'zvmsdk'}
 
