@@ -34,6 +34,7 @@ from nova_zvm.virt.zvm import network
 from nova_zvm.virt.zvm import powerstate
 from nova_zvm.virt.zvm import snapshot
 from nova_zvm.virt.zvm import spawn
+from nova_zvm.virt.zvm import teardown
 from nova_zvm.virt.zvm.volume import ops as volume_ops
 
 
@@ -78,3 +79,5 @@ class Parts(object):
         self.evacuate = evacuate.EvacuateOps(self.client, self.network)
         self.listing = listing.Listing(self.power, self.guest,
                                        self.evacuate)
+        self.teardown = teardown.Teardown(self.guest, self.migration,
+                                          self.evacuate, self.volume)

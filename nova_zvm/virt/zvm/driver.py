@@ -29,7 +29,6 @@ from nova_zvm.virt.zvm import assembly
 from nova_zvm.virt.zvm import capabilities as zvm_capabilities
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import leftover_guests
-from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import rescue
 from nova_zvm.virt.zvm import startup
 from nova_zvm.virt.zvm import unsupported
@@ -65,6 +64,7 @@ class ZVMDriver(driver.ComputeDriver):
         self._migration = parts.migration
         self._evacuate = parts.evacuate
         self._listing = parts.listing
+        self._teardown = parts.teardown
         # The compute service's host name, from init_host: several services
         # can share one process (and CONF.host) in Nova's test harness.
         self._hostname = CONF.host
@@ -172,32 +172,8 @@ class ZVMDriver(driver.ComputeDriver):
     @zvm_exc.translate
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
-        if self._migration.keeps_guest_on_destroy(context, instance):
-            # A same-host resize being reverted: one guest, set back by
-            # finish_revert_migration.
-            return
-        if self._evacuate.moved_away(instance, self._hostname):
-            # Clean-up of an instance evacuated inside the SSI cluster: the
-            # same guest runs on another member; never delete it.
-            self._evacuate.forget(instance)
-            return
-        self._guest.destroy(instance)
-        # A root disk image a failed resize or migration kept.
-        self._migration.delete_kept_image(instance)
-        # The connector's volume records and FCP reservations of the guest.
-        # The guest is gone: a failure here must not put the server in
-        # ERROR; what is left is logged.
-        try:
-            self._volume.forget_volumes(instance, block_device_info)
-        except Exception as err:
-            LOG.error("The guest is deleted, but its volume records and FCP "
-                      "device reservations on the connector could not be "
-                      "released; release them by hand: %s", err,
-                      instance=instance)
-        # Whatever the connector still holds for the guest, mapped or not
-        # (volume/fcp.py); a failure is retried by the periodic update.
-        self._volume.reservations.release_guest(names.userid(instance),
-                                                gone=True)
+        self._teardown.destroy(context, instance, block_device_info,
+                               self._hostname)
 
     @zvm_exc.translate
     def cleanup(self, context, instance, network_info, block_device_info=None,

@@ -14,10 +14,11 @@
 
 :class:`ImageOps` ensures the images spawns deploy are in the connector's
 repository (importing them from Glance on first use), knows their root disk
-sizes and holds the deploy/capture slots. :func:`delete_image` and
-:func:`import_meta` are the one way this driver deletes an image from the
-repository and describes one it imports (spawn, migration, the image cache
-manager, snapshots). The cache ageing is :mod:`imagecache`'s; the files
+sizes and holds the deploy/capture slots: the per-image lock and the
+queries. :func:`delete_image` is the one way this driver deletes an image
+from the repository (spawn, migration, the image cache manager,
+snapshots). The import flow (download, ``image_import``, a lost answer) is
+:mod:`image_import`'s; the cache ageing is :mod:`imagecache`'s; the files
 exchanged with the connector are :mod:`tmpfiles`'.
 
 Naming
@@ -51,44 +52,32 @@ Locking
 
 Files
     Images to import are downloaded to a file of :mod:`tmpfiles`, removed
-    once imported or on failure.
+    once imported or on failure (:mod:`image_import`).
 """
 
 import contextlib
 import itertools
-import os
 import threading
 import time
 
 from oslo_concurrency import lockutils
 from oslo_log import log as logging
-from oslo_utils import excutils
 
 import nova.conf
 from nova import exception
-from nova.i18n import _
 from nova import objects
 from nova.virt import images
 
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
-from nova_zvm.virt.zvm import compat
-from nova_zvm.virt.zvm import connector_files
 from nova_zvm.virt.zvm import exception as zvm_exc
+from nova_zvm.virt.zvm import image_import
 from nova_zvm.virt.zvm import imagecheck
-from nova_zvm.virt.zvm import tmpfiles
-from nova_zvm.virt.zvm import unanswered
-from nova_zvm.virt.zvm import undo as zvm_undo
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
 
 # Names of the per-image locks; the image id is appended.
 LOCK_PREFIX = 'nova-zvm-image-'
-
-# The connector's answer to image_import of a name it already holds:
-# overallRC 300, modID 40 (image), rs 13.
-IMAGE_MODID = 40
-RS_IMAGE_EXISTS = 13
 
 # Tokens of the holders of an image's lock (ImageOps._epochs); a
 # sentinel for "not asked".
@@ -109,38 +98,11 @@ def delete_image(client, name):
         pass
 
 
-def import_meta(os_distro, md5sum):
-    """The ``image_meta`` of ``image_import`` for an image of ``os_distro``.
-
-    :param md5sum: the file's MD5 hex digest, checked by the connector
-        after its copy
-    :raises: InvalidInput (an RHCOS image without ``[zvm] disk_pool``)
-    """
-    meta = {'os_version': os_distro, 'md5sum': md5sum}
-    disk_type = imagecheck.disk_type_of(os_distro)
-    if disk_type:
-        meta['disk_type'] = disk_type
-    return meta
-
-
 def _image_id(image_meta):
     if not image_meta.obj_attr_is_set('id') or not image_meta.id:
         # A server booted from a volume has no image to deploy.
         raise exception.InvalidImageRef(image_href=None)
     return image_meta.id
-
-
-def _glance_md5(image_meta):
-    checksum = (image_meta.checksum if image_meta.obj_attr_is_set('checksum')
-                else None)
-    if checksum and tmpfiles.MD5_RE.match(checksum):
-        return checksum.lower()
-    return None
-
-
-def _image_exists_error(err):
-    return (getattr(err, 'modID', None) == IMAGE_MODID and
-            getattr(err, 'rs', None) == RS_IMAGE_EXISTS)
 
 
 class ImageOps(object):
@@ -290,78 +252,11 @@ class ImageOps(object):
 
     def _import(self, context, image_meta, image_id, os_distro, disk_type,
                 trusted_certs, root_gb=None):
-        started = time.monotonic()
-        path = tmpfiles.new_tmp_file('image')
-        try:
-            images.fetch(context, image_id, path, trusted_certs=trusted_certs)
-            downloaded = time.monotonic()
-            # The connector would read the header only after copying the
-            # whole file into its repository. RHCOS images are plain disk
-            # dumps without one (the connector sizes them with fdisk).
-            units = None
-            if not disk_type:
-                units = imagecheck.read_header(path, image_meta, image_id)
-                imagecheck.check_fits(image_id, units, root_gb)
-            size = os.path.getsize(path)
-            # Glance's checksum makes the connector verify the whole way
-            # from Glance; without one, at least its own copy is verified.
-            md5sum = (_glance_md5(image_meta) or
-                      # Hashing GBs must not stall eventlet's hub.
-                      compat.run_in_native_thread(tmpfiles.file_md5, path))
-            meta = import_meta(os_distro, md5sum)
-            LOG.info("Importing image %(id)s (%(size)d bytes, os_distro "
-                     "%(distro)s) into the connector; downloaded from Glance "
-                     "in %(secs).1f seconds",
-                     {'id': image_id, 'size': size, 'distro': os_distro,
-                      'secs': downloaded - started})
-            # The connector may register part of an image before failing.
-            steps = zvm_undo.UndoStack(
-                'image import', None, _("the connector's image repository"))
-            steps.push('delete the partial image %s' % image_id,
-                       self.remove_image, image_id)
-            try:
-                self._import_call(image_id, path, meta)
-            except Exception as err:
-                if _image_exists_error(err):
-                    # Another compute service sharing this connector
-                    # imported it meanwhile: theirs is as good as ours.
-                    LOG.info("Image %s was imported by someone else "
-                             "meanwhile; using it", image_id)
-                    if units:
-                        self._disk_units[image_id] = units
-                    return
-                with excutils.save_and_reraise_exception() as ctxt:
-                    LOG.error("Import of image %(id)s failed: %(err)s",
-                              {'id': image_id, 'err': err})
-                    if not steps.rollback():
-                        ctxt.reraise = False
-                raise steps.incomplete(err) from err
-        finally:
-            tmpfiles.remove_tmp_file(path)
+        units = image_import.import_image(
+            self._client, context, image_meta, image_id, os_distro,
+            disk_type, trusted_certs, root_gb, self.remove_image)
         if units:
             self._disk_units[image_id] = units
-        LOG.info("Imported image %(id)s in %(secs).1f seconds (download and "
-                 "import)", {'id': image_id,
-                             'secs': time.monotonic() - started})
-
-    def _import_call(self, image_id, path, meta):
-        try:
-            self._client.call(
-                'image_import', image_id, 'file://' + path, meta,
-                **connector_files.remote_kwargs('image_import'))
-        except zvm_exc.ConnectorError as err:
-            if not unanswered.outcome_unknown(err):
-                raise
-            # The import may have run: the repository's record tells
-            # (zvmsdk writes it last, once the copy is verified).
-            info = unanswered.complete_image(self._client, image_id)
-            if info is None or info.get('md5sum') != meta['md5sum']:
-                raise unanswered.unanswered(err, 'image_import', _(
-                    "the connector's repository has no complete image "
-                    "%s") % image_id) from err
-            LOG.warning("image_import of %s gave no answer, but the "
-                        "connector has the complete image: using it",
-                        image_id)
 
     def root_disk_size(self, image_name):
         """Root disk size of an image, in its own units (cylinders/blocks).

@@ -43,9 +43,10 @@ Calls per host, in Nova's order (S source, D destination):
    MAXTOTAL from :func:`relocation.relocation_limit` (always bounded),
    ``live_migration_max_quiesce`` and ``live_migration_immediate``. Then
    Nova's ``post_method``. On failure, ``guest_get_power_state`` tells where
-   the guest is: still here, Nova's ``recover_method`` (the server stays
-   ACTIVE on the source; the connector's reason becomes an instance fault
-   and a failed ``compute_zvm_relocation`` action event); gone (the move
+   the guest is (:mod:`relocation_outcome`): still here, Nova's
+   ``recover_method`` (the server stays ACTIVE on the source; the
+   connector's reason becomes an instance fault and a failed
+   ``compute_zvm_relocation`` action event); gone (the move
    completed although its answer was lost), ``post_method``; unknown, the
    error is raised (Nova sets the server to ERROR). Without an answer (read
    timeout, lost connection) the relocation may still run: z/VM is asked
@@ -79,26 +80,18 @@ import time
 from oslo_log import log as logging
 
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova import exception
 from nova.i18n import _
-from nova import objects
 
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import live_migrate_data
 from nova_zvm.virt.zvm import names
 from nova_zvm.virt.zvm import relocation
+from nova_zvm.virt.zvm import relocation_outcome
 from nova_zvm.virt.zvm import ssi as zvm_ssi
 
 LOG = logging.getLogger(__name__)
-
-# After z/VM's relocation limit, how long an unanswered relocation may still
-# take to end, and how often z/VM is asked where the guest is meanwhile.
-RELOCATION_GRACE = 60
-RELOCATION_POLL_INTERVAL = 2
-# The instance action event that carries a failed relocation's reason.
-FAILED_MOVE_EVENT = 'compute_zvm_relocation'
 
 BLOCK_MIGRATION_REFUSED = _(
     "block migration is not supported: z/VM Live Guest Relocation moves a "
@@ -272,12 +265,8 @@ class LiveMigrationOps(object):
                               facts.get('zcc_userid'), facts['member'],
                               parms, 'move')
         except Exception as err:
-            if isinstance(err, zvm_exc.ConnectorUnreachable):
-                # No answer (read timeout, lost connection): the relocation
-                # may still run. Wait for z/VM to finish or cancel it.
-                left = self._wait_for_relocation(userid, started)
-            else:
-                left = self._left_this_system(userid)
+            left = relocation_outcome.after_failed_move(
+                self._client, userid, err, started, self._sleep)
             if left is None:
                 LOG.error("Relocation of %(uid)s failed and where it runs "
                           "is unknown: %(err)s", {'uid': userid,
@@ -292,7 +281,7 @@ class LiveMigrationOps(object):
                 recover_method(context, instance, dest, migrate_data)
                 # Nova's rollback records no reason: the connector's is
                 # kept as an instance fault and a failed action event.
-                self._record_failure(context, instance, err)
+                relocation_outcome.record_failure(context, instance, err)
                 return
             LOG.warning("Relocation of %(uid)s reported %(err)s, but the "
                         "guest has left this z/VM system: completing the "
@@ -301,51 +290,6 @@ class LiveMigrationOps(object):
         LOG.info("Relocated %(uid)s to %(dest)s", {
             'uid': userid, 'dest': facts['member']}, instance=instance)
         post_method(context, instance, dest, block_migration, migrate_data)
-
-    def _wait_for_relocation(self, userid, started):
-        """Where the guest is once z/VM has finished or cancelled.
-
-        z/VM cancels a relocation after its MAXTOTAL (:mod:`relocation`,
-        always set): until then plus a grace period, a guest still here may
-        yet leave. :returns: as :meth:`_left_this_system`
-        """
-        deadline = (started + relocation.relocation_limit() +
-                    RELOCATION_GRACE)
-        while True:
-            left = self._left_this_system(userid)
-            if left or time.monotonic() >= deadline:
-                return left
-            LOG.info("No answer to the relocation of %s yet; it is still "
-                     "on this z/VM system, waiting", userid)
-            self._sleep(RELOCATION_POLL_INTERVAL)
-
-    @staticmethod
-    def _record_failure(context, instance, err):
-        try:
-            compute_utils.add_instance_fault_from_exc(context, instance, err)
-            objects.InstanceActionEvent.event_start(
-                context, instance.uuid, FAILED_MOVE_EVENT, want_result=False,
-                host=instance.host)
-            objects.InstanceActionEvent.event_finish_with_failure(
-                context, instance.uuid, FAILED_MOVE_EVENT, exc_val=err,
-                exc_tb=err.__traceback__, want_result=False)
-        except Exception as record_err:
-            LOG.warning("Could not record the failed relocation: %s",
-                        record_err, instance=instance)
-
-    def _left_this_system(self, userid):
-        """True when the guest is gone from here, False when it is still
-        here, None when the connector cannot tell.
-        """
-        try:
-            self._client.call('guest_get_power_state', userid)
-        except exception.InstanceNotFound:
-            return True
-        except Exception as err:
-            LOG.warning("Cannot tell whether %(uid)s is still here: "
-                        "%(err)s", {'uid': userid, 'err': err})
-            return None
-        return False
 
     # -- after the relocation ------------------------------------------------
 

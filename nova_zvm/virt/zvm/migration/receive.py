@@ -41,7 +41,7 @@ from nova.i18n import _
 from nova_zvm import conf as zvm_conf  # noqa: F401 (registers [zvm])
 from nova_zvm.virt.zvm import compat
 from nova_zvm.virt.zvm import connector_files
-from nova_zvm.virt.zvm import image
+from nova_zvm.virt.zvm import image_import
 from nova_zvm.virt.zvm import instance_facts
 from nova_zvm.virt.zvm.migration import move_back
 from nova_zvm.virt.zvm.migration import moveswap
@@ -169,7 +169,7 @@ class Receiver(object):
 
     def _import(self, name, path, os_distro, md5sum):
         # Hashing GBs must not stall eventlet's hub.
-        meta = image.import_meta(os_distro, md5sum or (
+        meta = image_import.import_meta(os_distro, md5sum or (
             compat.run_in_native_thread(tmpfiles.file_md5, path)))
         self._client.call('image_import', name, 'file://' + path, meta,
                           **connector_files.remote_kwargs('image_import'))

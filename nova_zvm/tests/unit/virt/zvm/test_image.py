@@ -39,8 +39,6 @@ from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.virt.zvm import exception as zvm_exc
 from nova_zvm.virt.zvm import image
 from nova_zvm.virt.zvm import imagecache
-from nova_zvm.virt.zvm import tmpfiles
-from nova_zvm.virt.zvm import undo
 
 IMAGE_ID = '9a1fd07b-3c5e-4a1c-a37b-6d3f7c0e1a11'
 OTHER_ID = '0b7c2f4e-5d6a-4e8f-9a1b-2c3d4e5f6a7b'
@@ -349,27 +347,6 @@ class EnsureImageTestCase(ImageTestBase):
         mode = stat.S_IMODE(os.stat(self.tmp_path).st_mode)
         self.assertEqual(0, mode & stat.S_IRWXO)
 
-    def test_glance_checksum_is_passed(self):
-        # The connector verifies its copy against what Glance stored.
-        checksum = md5(CONTENT)
-        with mock.patch.object(tmpfiles, 'file_md5') as file_md5:
-            self.ops.ensure_image(self.ctxt,
-                                  self.meta(IMAGE_ID, checksum=checksum))
-        file_md5.assert_not_called()
-        self.assertEqual(checksum, self.imported_meta()['md5sum'])
-
-    def test_corrupt_download_refused_by_connector_checksum(self):
-        meta = self.meta(IMAGE_ID, checksum=md5(b'what glance stored'))
-        self.assertRaises(zvm_exc.ConnectorError,
-                          self.ops.ensure_image, self.ctxt, meta)
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_non_md5_checksum_is_computed(self):
-        meta = self.meta(IMAGE_ID, checksum='sha256:abc')
-        self.ops.ensure_image(self.ctxt, meta)
-        self.assertEqual(md5(CONTENT), self.imported_meta()['md5sum'])
-
     def test_os_distro_required_before_any_request(self):
         meta = self.meta(IMAGE_ID, os_distro=None)
         with mock.patch.object(image.images, 'fetch') as fetch:
@@ -390,148 +367,6 @@ class EnsureImageTestCase(ImageTestBase):
         self.assertRaises(exception.InvalidImageRef, self.ops.ensure_image,
                           self.ctxt, meta)
         self.assertEqual(0, self.client.count())
-
-    def test_rhcos_disk_type_from_disk_pool(self):
-        for pool, disk_type in (('ECKD:POOL1', 'DASD'), ('FBA:POOL2', 'SCSI')):
-            self.flags(disk_pool=pool, group='zvm')
-            self.repo.images.clear()
-            del self.client.calls[:]
-            self.ops.ensure_image(self.ctxt,
-                                  self.meta(IMAGE_ID, os_distro='rhcos4.12'))
-            self.assertEqual(disk_type, self.imported_meta()['disk_type'])
-
-    def test_rhcos_without_disk_pool_refused_before_download(self):
-        self.flags(disk_pool=None, group='zvm')
-        self.assertRaises(exception.InvalidInput, self.ops.ensure_image,
-                          self.ctxt, self.meta(IMAGE_ID,
-                                               os_distro='rhcos4.12'))
-        self.assertEqual(0, self.client.count())
-
-    def test_other_distros_send_no_disk_type(self):
-        self.flags(disk_pool='ECKD:POOL1', group='zvm')
-        self.ops.ensure_image(self.ctxt, self.image_meta)
-        self.assertNotIn('disk_type', self.imported_meta())
-
-    def test_import_failure_cleans_file_and_half_image(self):
-        def half_import(name, url, meta):
-            # The connector registered the image, then failed.
-            self.repo.add(name)
-            raise failure('image_import', 300, 40, 8, args=(name,))
-        self.client.answers['image_import'] = half_import
-        err = self.assertRaises(zvm_exc.ConnectorError,
-                                self.ops.ensure_image, self.ctxt,
-                                self.image_meta)
-        self.assertEqual(8, err.rs)
-        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_import_failure_ignores_missing_half_image(self):
-        self.client.answers['image_import'] = failure(
-            'image_import', 300, 40, 12, args=(IMAGE_ID,))
-        self.client.answers['image_delete'] = not_found('image_delete',
-                                                        IMAGE_ID)
-        err = self.assertRaises(zvm_exc.ConnectorError,
-                                self.ops.ensure_image, self.ctxt,
-                                self.image_meta)
-        self.assertEqual(12, err.rs)
-        self.assertEqual([], self.tmp_files())
-
-    def test_import_failure_reported_when_cleanup_fails(self):
-        self.client.answers['image_import'] = failure(
-            'image_import', 300, 40, 12, args=(IMAGE_ID,))
-        self.client.answers['image_delete'] = zvm_exc.ConnectorUnreachable(
-            'image_delete', {'overallRC': 101, 'modID': 110, 'rs': 1})
-        # The rollback stopped: the fault names the failure and the image
-        # that may be left.
-        err = self.assertRaises(undo.RollbackIncomplete,
-                                self.ops.ensure_image, self.ctxt,
-                                self.image_meta)
-        self.assertIn('image_import failed', str(err))
-        self.assertIn('delete the partial image %s' % IMAGE_ID, str(err))
-        self.assertEqual(["not done: delete the partial image %s (the "
-                          "connector's image repository)" % IMAGE_ID],
-                         err.left)
-        self.assertEqual([], self.tmp_files())
-
-    def test_import_unreachable_cleans_up(self):
-        # Never sent (no connection): nothing to ask z/VM about.
-        unreachable = zvm_exc.ConnectorUnreachable(
-            'image_import', {'overallRC': 101, 'modID': 110, 'rs': 1})
-        unreachable.not_executed = True
-        self.client.answers['image_import'] = unreachable
-        self.assertRaises(zvm_exc.ConnectorUnreachable,
-                          self.ops.ensure_image, self.ctxt, self.image_meta)
-        # What the connector may have registered is deleted all the same.
-        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def _lost_import_answer(self, runs):
-        def import_image(name, url, meta, remote_host=None):
-            if runs:
-                self.repo.import_image(name, url, meta)
-            raise zvm_exc.ConnectorUnreachable('image_import', {
-                'overallRC': 101, 'modID': 110, 'rs': 1,
-                'errmsg': 'no answer in 3600 s'})
-        self.client.answers['image_import'] = import_image
-
-    def test_lost_import_answer_of_an_import_that_ran_completes(self):
-        self._lost_import_answer(runs=True)
-        self.assertEqual(IMAGE_ID,
-                         self.ops.ensure_image(self.ctxt, self.image_meta))
-        # z/VM was asked; the image is kept and nothing was deleted.
-        self.assertEqual(2, self.client.count('image_query'))
-        self.assertEqual(1, self.client.count('image_import'))
-        self.assertNotIn('image_delete', self.client.api_names())
-        self.assertIn(IMAGE_ID, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_lost_import_answer_without_the_image_fails_cleanly(self):
-        self._lost_import_answer(runs=False)
-        err = self.assertRaises(exception.NovaException,
-                                self.ops.ensure_image, self.ctxt,
-                                self.image_meta)
-        self.assertIn('image_import gave no answer', str(err))
-        self.assertIn('no complete image %s' % IMAGE_ID, str(err))
-        # z/VM was asked before the rollback, which deleted the image.
-        self.assertEqual(2, self.client.count('image_query'))
-        self.assertTrue(self.client.made('image_delete', IMAGE_ID))
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_lost_import_answer_with_a_record_without_file_fails(self):
-        def import_image(name, url, meta, remote_host=None):
-            self.repo.import_image(name, url, meta)
-            self.repo.images[name]['last_access_time'] = -1
-            raise zvm_exc.ConnectorUnreachable('image_import', {
-                'overallRC': 101, 'modID': 110, 'rs': 1})
-        self.client.answers['image_import'] = import_image
-        self.assertRaises(exception.NovaException, self.ops.ensure_image,
-                          self.ctxt, self.image_meta)
-        # The partial record is deleted by the rollback.
-        self.assertEqual({}, self.repo.images)
-
-    def test_imported_meanwhile_elsewhere_is_used(self):
-        # Another compute service on this connector won the race.
-        def imported_by_other(name, url, meta):
-            self.repo.add(name)
-            return self.repo.import_image(name, url, meta)
-        self.client.answers['image_import'] = imported_by_other
-        self.assertEqual(IMAGE_ID,
-                         self.ops.ensure_image(self.ctxt, self.image_meta))
-        self.assertNotIn('image_delete', self.client.api_names())
-        self.assertIn(IMAGE_ID, self.repo.images)
-        self.assertEqual([], self.tmp_files())
-
-    def test_download_failure_leaves_nothing(self):
-        meta = self.meta(OTHER_ID)     # not in Glance
-        self.assertRaises(exception.ImageNotFound, self.ops.ensure_image,
-                          self.ctxt, meta)
-        self.assertNotIn('image_import', self.client.api_names())
-        self.assertNotIn('image_delete', self.client.api_names())
-        self.assertEqual({}, self.repo.images)
-        self.assertEqual([], self.tmp_files())
 
     def test_deleted_behind_our_back_is_imported_again(self):
         self.ops.ensure_image(self.ctxt, self.image_meta)
@@ -746,24 +581,3 @@ class DeleteImageTestCase(ImageTestBase):
         self.assertEqual('3339', self.ops.root_disk_size(IMAGE_ID))
         self.assertTrue(self.client.made('image_get_root_disk_size',
                                          IMAGE_ID))
-
-
-class ImportMetaTestCase(test.NoDBTestCase):
-    """The one image_meta of image_import (spawn and migration)."""
-
-    def test_distro_and_md5(self):
-        self.assertEqual({'os_version': 'rhel9.2', 'md5sum': md5(b'x')},
-                         image.import_meta('rhel9.2', md5(b'x')))
-
-    def test_rhcos_gets_the_pool_disk_type(self):
-        self.flags(disk_pool='ECKD:POOL1', group='zvm')
-        self.assertEqual('DASD',
-                         image.import_meta('rhcos4.12', 'a' * 32)['disk_type'])
-        self.flags(disk_pool='FBA:POOL1', group='zvm')
-        self.assertEqual('SCSI',
-                         image.import_meta('rhcos4.12', 'a' * 32)['disk_type'])
-
-    def test_rhcos_without_pool_refused(self):
-        self.flags(disk_pool=None, group='zvm')
-        self.assertRaises(exception.InvalidInput, image.import_meta,
-                          'rhcos4.12', 'a' * 32)

@@ -31,6 +31,7 @@ from nova_zvm.virt.zvm import driver
 from nova_zvm.virt.zvm import host
 from nova_zvm.virt.zvm import live_migrate_data
 from nova_zvm.virt.zvm import live_migration
+from nova_zvm.virt.zvm import relocation_outcome
 from nova_zvm.virt.zvm import unsupported
 from nova_zvm.virt.zvm.volume import connection
 from nova_zvm.virt.zvm.volume import ops as volume_ops
@@ -367,7 +368,7 @@ class RelocationTestCase(LiveMigrationTestBase):
         # A clock that only the driver's polling sleep moves.
         self.now = [1000.0]
         self.useFixture(fixtures.MockPatch(
-            'nova_zvm.virt.zvm.live_migration.time.monotonic',
+            'nova_zvm.virt.zvm.relocation_outcome.time.monotonic',
             side_effect=lambda: self.now[0]))
         self.ops._sleep = self._sleep
         self.fault = self.useFixture(fixtures.MockPatch(
@@ -442,7 +443,7 @@ class RelocationTestCase(LiveMigrationTestBase):
         self.post.assert_not_called()
         # Asked until z/VM's limit and the grace period had passed.
         self.assertGreaterEqual(self.now[0] - 1000.0,
-                                10 + live_migration.RELOCATION_GRACE)
+                                10 + relocation_outcome.RELOCATION_GRACE)
 
     def test_lost_answer_but_guest_gone_completes(self):
         self.client.answers.update(

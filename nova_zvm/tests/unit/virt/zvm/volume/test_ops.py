@@ -21,6 +21,7 @@ from nova.virt import fake as fake_virt
 from nova_zvm.tests.unit.virt.zvm import fakes
 from nova_zvm.tests.unit.virt.zvm.volume import fakes as vol_fakes
 from nova_zvm.virt.zvm import driver
+from nova_zvm.virt.zvm import teardown
 from nova_zvm.virt.zvm import undo as zvm_undo
 from nova_zvm.virt.zvm.volume import connection
 from nova_zvm.virt.zvm.volume import ops as volume_ops
@@ -360,7 +361,7 @@ class DriverVolumeTestCase(vol_fakes.VolumeOpsTestBase):
         self.client.answers['volume_detach'] = fakes.connector_error(
             'volume_detach', 500, 1, modid=30)
         bdi = {'block_device_mapping': [vol_fakes.bdm(stashed_info())]}
-        with mock.patch.object(driver.LOG, 'error') as log_error:
+        with mock.patch.object(teardown.LOG, 'error') as log_error:
             self.driver.destroy(self.ctxt, self.instance, [],
                                 block_device_info=bdi)
         self.assertEqual(1, self.client.count('guest_delete'))
