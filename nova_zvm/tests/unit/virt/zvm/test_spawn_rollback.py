@@ -87,10 +87,11 @@ class FakeVolumes(object):
         self.released = True
 
 
-class SpawnRollbackTestCase(test_spawn.SpawnTestBase):
+class ImportedImageSpawnBase(test_spawn.SpawnTestBase):
+    """Spawns of an imported image on a fake z/VM that keeps guests."""
 
     def setUp(self):
-        super(SpawnRollbackTestCase, self).setUp()
+        super(ImportedImageSpawnBase, self).setUp()
         self.useFixture(fakes.ConfigDriveFixture(self, self.instance))
         self.image_meta = objects.ImageMeta.from_dict({
             'id': IMAGE_ID, 'disk_format': 'raw',
@@ -98,6 +99,12 @@ class SpawnRollbackTestCase(test_spawn.SpawnTestBase):
         self.client.answers['image_query'] = [
             {'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2'}]
         self.zvm = FakeZVM(self.client)
+
+
+class SpawnRollbackTestCase(ImportedImageSpawnBase):
+
+    def setUp(self):
+        super(SpawnRollbackTestCase, self).setUp()
         self.volumes = FakeVolumes()
         self.useFixture(fixtures.MockPatchObject(
             self.spawn_ops, '_spawn_volumes', return_value=self.volumes))
@@ -146,18 +153,8 @@ class SpawnRollbackTestCase(test_spawn.SpawnTestBase):
         self.assertIn('FCP release refused', str(err))
 
 
-class LostAnswerTestCase(test_spawn.SpawnTestBase):
+class LostAnswerTestCase(ImportedImageSpawnBase):
     """guest_create and guest_deploy without an answer: z/VM is asked."""
-
-    def setUp(self):
-        super(LostAnswerTestCase, self).setUp()
-        self.useFixture(fakes.ConfigDriveFixture(self, self.instance))
-        self.image_meta = objects.ImageMeta.from_dict({
-            'id': IMAGE_ID, 'disk_format': 'raw',
-            'properties': {'os_distro': 'rhel9.2'}})
-        self.client.answers['image_query'] = [
-            {'imagename': IMAGE_ID, 'imageosdistro': 'rhel9.2'}]
-        self.zvm = FakeZVM(self.client)
 
     def _spawn(self, bdi=None):
         self.spawn_ops.spawn(self.ctxt, self.instance, self.image_meta, [],
