@@ -24,6 +24,7 @@ on a real connector.
 
 import logging
 import os
+import socket
 import socketserver
 import stat
 import threading
@@ -33,9 +34,12 @@ LOG = logging.getLogger(__name__)
 # bash, because it starts in a few milliseconds (a Python program takes
 # tens): the z/VM-side programs run often, and a real connector's
 # single-guest calls cost a handful of them. The request is the argument
-# count then the arguments, each NUL-terminated; the answer is the exit
-# code on one line (followed by `` 2`` when the output is an error message
-# for stderr), then the output.
+# count then the arguments, each NUL-terminated; the answer is one line
+# "<exit code> <1 or 2: stdout or stderr> <output bytes>", then the output.
+# bash reads a short output itself: a cat process for it was a third of
+# the program's CPU. bash reads a socket a byte at a time, so a long
+# output (over SMALL_OUTPUT bytes) still goes through cat.
+SMALL_OUTPUT = 4096
 SUDO_PROGRAM = """#!/bin/bash
 # nova-zvm-simulator's sudo: runs the z/VM-side program on the fake z/VM.
 %(args)s
@@ -43,16 +47,21 @@ exec 3<>/dev/tcp/127.0.0.1/%(port)d || {
     echo "sudo: the fake z/VM is not running" >&2; exit 1; }
 printf '%%d\\0' "$#" >&3
 printf '%%s\\0' "$@" >&3
-# The answer's first line: the exit code, then 2 if the output is an
-# error message (for stderr). No or a garbled line: the fake z/VM broke.
-IFS=' ' read -r rc fd <&3
-case "${rc#-}" in
-    ''|*[!0-9]*)
+# The answer's first line: the exit code, the output's stream and size.
+# No or a garbled line: the fake z/VM broke.
+IFS=' ' read -r rc fd size <&3
+case "${rc#-}:$fd:$size" in
+    :*|*[!0-9:]*|*:)
         echo "sudo: no exit code from the fake z/VM running $1" \
              "(see the simulator's log)" >&2
         exit 1;;
 esac
-if [ "$fd" = 2 ]; then /bin/cat <&3 >&2; else /bin/cat <&3; fi
+if [ "$size" -le %(small)d ]; then
+    IFS= read -r -d '' out <&3
+    if [ "$fd" = 2 ]; then printf '%%s' "$out" >&2; else printf '%%s' "$out"; fi
+elif [ "$fd" = 2 ]; then /bin/cat <&3 >&2
+else /bin/cat <&3
+fi
 exit "$rc"
 """
 
@@ -75,18 +84,19 @@ class _Handler(socketserver.StreamRequestHandler):
             argv = [self._field() for _ in range(count)]
         except (EOFError, ValueError):
             return
-        stream = ''
+        stream = 1
         try:
             rc, output = self.server.zvm.run(argv)
         except Exception:
             # Answer as a failing program would; the traceback is ours.
             LOG.exception('The fake z/VM failed running %s', argv)
-            rc, stream = 1, ' 2'
+            rc, stream = 1, 2
             output = ('sudo: internal error of the fake z/VM running %s\n'
                       % (argv[0] if argv else ''))
+        data = (output or '').encode()
         try:
-            self.wfile.write(('%d%s\n' % (rc, stream)).encode() +
-                             (output or '').encode())
+            self.wfile.write(('%d %d %d\n' % (rc, stream, len(data))).encode()
+                             + data)
         except OSError as err:
             LOG.warning('sudo went before its answer (%s): %s', argv, err)
 
@@ -100,6 +110,11 @@ class SudoServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog is 5: when more programs start at
+    # once than the accepting thread takes, Linux drops their connection
+    # request and sudo's connect waits a whole second to try again (TCP's
+    # initial retransmission timeout). A connector runs dozens at once.
+    request_queue_size = socket.SOMAXCONN
 
     def __init__(self, zvm):
         self.zvm = zvm
@@ -131,7 +146,8 @@ def install_program(bin_dir, port, name='sudo'):
         args = 'while [ "${1#-}" != "$1" ]; do shift; done'
     else:
         args = 'set -- %s "$@"' % name
-    text = SUDO_PROGRAM % {'port': port, 'args': args}
+    text = SUDO_PROGRAM % {'port': port, 'args': args,
+                           'small': SMALL_OUTPUT}
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(text)

@@ -94,3 +94,31 @@ class SudoTest(oslo_base.BaseTestCase):
         done = self.sudo(self._broken_server(b'Trace'), 'q', 'x')
         self.assertEqual(1, done.returncode)
         self.assertIn('no exit code from the fake z/VM', done.stderr)
+
+    def test_output_kept_byte_for_byte_short_and_long(self):
+        # Short answers are read by bash, long ones by cat: both keep
+        # leading blanks, backslashes and trailing newlines.
+        for size in (0, 10, sudo.SMALL_OUTPUT, sudo.SMALL_OUTPUT + 1,
+                     200000):
+            text = ('  a\\b\tc\n' * (size // 8 + 1))[:size] + '\n\n'
+            done = self.sudo(self.serve((0, text)), 'q', 'x')
+            self.assertEqual(0, done.returncode)
+            self.assertEqual(text, done.stdout, 'size %d' % size)
+
+    def test_many_programs_at_once(self):
+        # More programs than socketserver's default backlog (5) connect at
+        # once. With that backlog some waited for a TCP retransmission (a
+        # second) before being answered: the backlog must hold them all.
+        self.assertGreaterEqual(sudo.SudoServer.request_queue_size, 40)
+        program = self.serve((0, 'ok\n'))
+        results = []
+
+        def run():
+            results.append(self.sudo(program, 'q', 'x').stdout)
+
+        threads = [threading.Thread(target=run) for _ in range(40)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(['ok\n'] * 40, results)
