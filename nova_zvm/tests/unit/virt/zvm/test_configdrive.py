@@ -183,13 +183,54 @@ class ConfigDriveTestCase(test.NoDBTestCase):
 
     def _disk_full(self):
         """Writing the image fails half-way: the disk is full."""
-        def write(path, *args, **kwargs):
-            with open(path, 'wb') as f:
-                f.write(b'\0' * 2048)
-            raise OSError(errno.ENOSPC, 'No space left on device')
+        real_open = open
 
-        return mock.patch.object(pycdlib.PyCdlib, 'write',
-                                 side_effect=write)
+        class FullDisk(object):
+            def __init__(self, path, mode):
+                self._file = real_open(path, mode)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self._file.close()
+
+            def write(self, data):
+                self._file.write(bytes(data[:2048]))
+                self._file.flush()
+                raise OSError(errno.ENOSPC, 'No space left on device')
+
+        return mock.patch.object(configdrive, 'open', FullDisk, create=True)
+
+    def test_image_written_in_one_write(self):
+        # Built in memory: hundreds of small seeks and writes to the file,
+        # each a system call releasing the interpreter lock, stretched
+        # concurrent spawns.
+        real_open = open
+        writes = []
+
+        class Counting(object):
+            def __init__(self, path, mode):
+                self._file = real_open(path, mode)
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self._file.close()
+
+            def write(self, data):
+                writes.append(len(data))
+                return self._file.write(data)
+
+            def __getattr__(self, name):
+                writes.append(name)
+                return getattr(self._file, name)
+
+        with mock.patch.object(configdrive, 'open', Counting, create=True):
+            path = self._make()
+        self.assertEqual([os.path.getsize(path)], writes)
+        self.assertEqual('config-2', read_iso(path)[0])
 
     def test_write_failure_leaves_no_file(self):
         with self._disk_full():
