@@ -58,7 +58,9 @@ case "${rc#-}:$fd:$size" in
 esac
 if [ "$size" -le %(small)d ]; then
     IFS= read -r -d '' out <&3
-    if [ "$fd" = 2 ]; then printf '%%s' "$out" >&2; else printf '%%s' "$out"; fi
+    if [ "$fd" = 2 ]; then printf '%%s' "$out" >&2
+    else printf '%%s' "$out"
+    fi
 elif [ "$fd" = 2 ]; then /bin/cat <&3 >&2
 else /bin/cat <&3
 fi
