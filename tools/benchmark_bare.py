@@ -23,6 +23,7 @@ reads; its programs share the machine's CPUs). A driver cannot boot
 faster than that; its ratio to it is the driver's own cost.
 """
 
+from concurrent import futures
 import contextlib
 import os
 import shutil
@@ -132,13 +133,17 @@ def replay(recorder, count, first_number):
             t.join()
         together = time.monotonic() - started
     finally:
-        for userid in made:
+        def delete(userid):
             try:
                 client.call('guest_delete', userid)
             except zvm_exc.GuestNotFound:
                 pass
             except Exception as err:
-                errors.append('bare client left %s: %s' % (userid, err))
+                with lock:
+                    errors.append('bare client left %s: %s' % (userid, err))
+
+        with futures.ThreadPoolExecutor(max(1, len(made))) as pool:
+            list(pool.map(delete, made))
         client.close()
         shutil.rmtree(recorder.keep_dir, ignore_errors=True)
     return alone, together, sorted(set(errors))
