@@ -124,14 +124,8 @@ def replay(recorder, count, first_number):
         started = time.monotonic()
         boot(first_number)
         alone = time.monotonic() - started
-        threads = [threading.Thread(target=boot, args=(first_number + 1 + i,))
-                   for i in range(count)]
-        started = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        together = time.monotonic() - started
+        together = common.at_once(boot, [(first_number + 1 + i,)
+                                         for i in range(count)])
     finally:
         def delete(userid):
             try:

@@ -141,15 +141,8 @@ def _boots(run, key, count, measure_limit=False):
                 boot(*servers[1])
                 alone = time.monotonic() - started
             run.admin.reset()
-            threads = [threading.Thread(target=boot, args=server)
-                       for server in servers[2:]]
             cpu = _cpu_seconds(run.sim.pid)
-            started = time.monotonic()
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            together = time.monotonic() - started
+            together = common.at_once(boot, servers[2:])
             cpu = [b - a for a, b in zip(cpu, _cpu_seconds(run.sim.pid))]
             counters = run.admin.counters()
         finally:

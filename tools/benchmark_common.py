@@ -25,6 +25,7 @@ import contextlib
 import logging
 import shutil
 import statistics
+import threading
 import time
 from unittest import mock
 
@@ -269,6 +270,22 @@ def summary(samples):
 
 
 # -- a case's simulator and drivers -----------------------------------------
+
+def at_once(func, arg_lists):
+    """Call ``func`` with each of ``arg_lists``, each in its own thread.
+
+    The threads start together; returns the wall seconds until the last
+    one ended.
+    """
+    threads = [threading.Thread(target=func, args=args)
+               for args in arg_lists]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.monotonic() - started
+
 
 def start_simulator(run, guests, latency=(), zvm_latency=()):
     """The run's simulator with these preloaded guests and latency.

@@ -70,6 +70,22 @@ def read_iso(path):
     return label, files
 
 
+class _WrappedFile(object):
+    """A real file, as configdrive's ``open`` gives it.
+
+    A test watches or breaks its writes.
+    """
+
+    def __init__(self, path, mode):
+        self._file = open(path, mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._file.close()
+
+
 class ConfigDriveTestCase(test.NoDBTestCase):
 
     def setUp(self):
@@ -183,18 +199,7 @@ class ConfigDriveTestCase(test.NoDBTestCase):
 
     def _disk_full(self):
         """Writing the image fails half-way: the disk is full."""
-        real_open = open
-
-        class FullDisk(object):
-            def __init__(self, path, mode):
-                self._file = real_open(path, mode)
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self._file.close()
-
+        class FullDisk(_WrappedFile):
             def write(self, data):
                 self._file.write(bytes(data[:2048]))
                 self._file.flush()
@@ -206,19 +211,9 @@ class ConfigDriveTestCase(test.NoDBTestCase):
         # Built in memory: hundreds of small seeks and writes to the file,
         # each a system call releasing the interpreter lock, stretched
         # concurrent spawns.
-        real_open = open
         writes = []
 
-        class Counting(object):
-            def __init__(self, path, mode):
-                self._file = real_open(path, mode)
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self._file.close()
-
+        class Counting(_WrappedFile):
             def write(self, data):
                 writes.append(len(data))
                 return self._file.write(data)
