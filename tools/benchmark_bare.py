@@ -136,7 +136,7 @@ def replay(recorder, count, first_number):
                 with lock:
                     errors.append('bare client left %s: %s' % (userid, err))
 
-        with futures.ThreadPoolExecutor(max(1, len(made))) as pool:
+        with futures.ThreadPoolExecutor(common.DELETERS) as pool:
             list(pool.map(delete, made))
         client.close()
         shutil.rmtree(recorder.keep_dir, ignore_errors=True)

@@ -146,8 +146,8 @@ def _boots(run, key, count, measure_limit=False):
             cpu = [b - a for a, b in zip(cpu, _cpu_seconds(run.sim.pid))]
             counters = run.admin.counters()
         finally:
-            # At once, as they were made: one by one took minutes.
-            with futures.ThreadPoolExecutor(max(1, len(spawned))) as pool:
+            # In parallel: one by one took minutes.
+            with futures.ThreadPoolExecutor(common.DELETERS) as pool:
                 list(pool.map(lambda server: _delete(run, driver, *server),
                               spawned))
         # After the driver's guests went (the replay needs their disk

@@ -271,6 +271,11 @@ def summary(samples):
 
 # -- a case's simulator and drivers -----------------------------------------
 
+# Threads deleting a case's guests: within the clients' connection pools
+# (20), which urllib3 warns about exceeding.
+DELETERS = 10
+
+
 def at_once(func, arg_lists):
     """Call ``func`` with each of ``arg_lists``, each in its own thread.
 
