@@ -27,7 +27,7 @@ Usage::
 
     python tools/benchmark.py [--guests 5000] [--iterations 5]
                               [--latency API=SPEC] [--json FILE]
-                              [--no-token-pass] [--max-seconds 3600]
+                              [--no-token-pass] [--max-seconds 7200]
                               [--cases lifecycle,sync,boot,import,simulator]
                               [--sync-sizes 10,100,1000]
                               [--boot-count 20] [--boot-latencies 2,20]
@@ -118,7 +118,7 @@ def parse_args(argv):
     parser.add_argument('--image-mib', type=int, default=1024,
                         help='image size of the import case in MiB '
                              '(default %(default)s)')
-    parser.add_argument('--max-seconds', type=int, default=3600,
+    parser.add_argument('--max-seconds', type=int, default=7200,
                         help='stop (and clean up) after this long '
                              '(default %(default)s)')
     parser.add_argument('--debug', action='store_true',
