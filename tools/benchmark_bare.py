@@ -51,7 +51,6 @@ class CallRecorder(object):
     def __init__(self, client, keep_dir):
         self.calls = []
         self.keep_dir = keep_dir
-        self._client = client
         self._call = client.call
         self._on = False
         client.call = self._record

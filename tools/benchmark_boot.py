@@ -79,8 +79,8 @@ def _with_limit(result, limit):
     """Set the run's limit and ratios; returns the limit (a dict)."""
     if limit is None:
         # None when this driver's run failed: no ratio then.
-        limit = {'limit_s': result.pop('limit_s', None),
-                 'bare_alone_s': result.pop('bare_alone_s', None)}
+        limit = {'limit_s': result.get('limit_s'),
+                 'bare_alone_s': result.get('bare_alone_s')}
     result.update(limit)
     together = result['together_s']
     result['ratio'] = (together / result['limit_s']
@@ -153,9 +153,10 @@ def _boots(run, key, count, measure_limit=False):
         # After the driver's guests went (the replay needs their disk
         # space), before the image goes (the replay deploys it).
         if recorder is not None and not errors:
+            first = run.next_id + 1
             run.next_id += count + 1
             limit['bare_alone_s'], limit['limit_s'], bare_errors = (
-                bare.replay(recorder, count, run.next_id - count - 1))
+                bare.replay(recorder, count, first))
             errors.extend(bare_errors)
     finally:
         run.delete_image(image_id)
